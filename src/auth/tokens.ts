@@ -1,0 +1,47 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import type { Viewer } from '../context.js';
+
+const ISSUER = 'class-booking-api';
+let key: Uint8Array | undefined;
+let ttlSeconds = 60 * 60 * 24 * 30;
+
+/** Sets the signing secret (HS256) and token lifetime; called once at start. */
+export function configureTokens(secret: string, ttl: number): void {
+  key = new TextEncoder().encode(secret);
+  ttlSeconds = ttl;
+}
+
+function signingKey(): Uint8Array {
+  if (!key) throw new Error('configureTokens() was not called');
+  return key;
+}
+
+export async function signToken(memberId: string, now: Date): Promise<string> {
+  const iat = Math.floor(now.getTime() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(memberId)
+    .setIssuer(ISSUER)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .sign(signingKey());
+}
+
+/** The viewer a bearer token names, or null when it is missing, forged or expired. */
+export async function viewerFromToken(token: string | undefined | null): Promise<Viewer | null> {
+  if (!token) return null;
+  try {
+    const { payload } = await jwtVerify(token, signingKey(), { issuer: ISSUER, algorithms: ['HS256'] });
+    return payload.sub ? { memberId: payload.sub } : null;
+  } catch (error) {
+    if (error instanceof errors.JOSEError) return null;
+    throw error;
+  }
+}
+
+/** Extracts the token from `Bearer <token>` (header or graphql-ws connectionParams). */
+export function bearer(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  return match?.[1] ?? null;
+}

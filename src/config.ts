@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+
+/** Everything the server reads from its environment, in one place (the README lists it). */
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL URL; undefined means the embedded PGlite database under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Redis URL; undefined means in-process events (a single instance). */
+  redisUrl: string | undefined;
+  dataDir: string;
+  jwtSecret: string;
+  tokenTtlSeconds: number;
+  testClock: boolean;
+  production: boolean;
+  logLevel: string;
+  /** Load the demo organisations at start (default: on with the embedded database). */
+  demoData: boolean;
+  smtpUrl: string | undefined;
+  stripeSecretKey: string | undefined;
+  stripeWebhookSecret: string | undefined;
+  stripeApiBase: string | undefined;
+  publicUrl: string;
+}
+
+const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const testClock = flag(env.TEST_CLOCK, false);
+  if (testClock && production) {
+    throw new Error('TEST_CLOCK=1 is refused when NODE_ENV=production.');
+  }
+  const jwtSecret = env.JWT_SECRET ?? (production ? undefined : DEV_SECRET);
+  if (!jwtSecret || jwtSecret.length < 32) {
+    throw new Error('JWT_SECRET must be set to at least 32 characters (required when NODE_ENV=production).');
+  }
+  const port = Number(env.PORT ?? 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT is not a port number: ${env.PORT}`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl,
+    redisUrl: env.REDIS_URL || undefined,
+    dataDir: resolve(env.DATA_DIR ?? '.data'),
+    jwtSecret,
+    tokenTtlSeconds: Number(env.TOKEN_TTL_SECONDS ?? 60 * 60 * 24 * 30),
+    testClock,
+    production,
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    demoData: flag(env.DEMO_DATA, databaseUrl === undefined),
+    smtpUrl: env.SMTP_URL || undefined,
+    stripeSecretKey: env.STRIPE_SECRET_KEY || undefined,
+    stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
+    stripeApiBase: env.STRIPE_API_BASE || undefined,
+    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+  };
+}

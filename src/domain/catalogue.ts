@@ -1,0 +1,102 @@
+import type { Audience, BillingPeriod, LateCancellation, OfferKind } from '../generated/prisma/enums.js';
+import { Issues } from './validation.js';
+
+// Pure checks of catalogue inputs. Each throws one ValidationError listing every problem.
+
+export interface VenueInput {
+  name: string;
+  address: string;
+  city: string;
+  latitude: number;
+  longitude: number;
+}
+
+export function validateVenue(input: VenueInput): void {
+  new Issues()
+    .text('name', input.name)
+    .text('address', input.address, { max: 500 })
+    .text('city', input.city)
+    .when(!(input.latitude >= -90 && input.latitude <= 90), 'latitude', 'validation.latitude')
+    .when(!(input.longitude >= -180 && input.longitude <= 180), 'longitude', 'validation.longitude')
+    .throwIfAny();
+}
+
+export interface ActivityInput {
+  name: string;
+  audience: Audience;
+  minAgeMonths?: number | null;
+  maxAgeMonths?: number | null;
+  cancellationNoticeHours: number;
+  lateCancellation?: LateCancellation | null;
+}
+
+/** Notice longer than this is surely a mistake (a month). */
+export const MAX_NOTICE_HOURS = 24 * 31;
+
+export function validateActivity(input: ActivityInput): void {
+  const { minAgeMonths: min, maxAgeMonths: max } = input;
+  new Issues()
+    .text('name', input.name)
+    .when(min != null && min < 0, 'minAgeMonths', 'validation.nonNegative')
+    .when(max != null && max < 0, 'maxAgeMonths', 'validation.nonNegative')
+    .when(min != null && max != null && min >= 0 && max >= 0 && min > max, 'maxAgeMonths', 'validation.ageRange')
+    .when(input.cancellationNoticeHours < 0, 'cancellationNoticeHours', 'validation.nonNegative')
+    .when(input.cancellationNoticeHours > MAX_NOTICE_HOURS, 'cancellationNoticeHours', 'validation.tooLarge', {
+      max: MAX_NOTICE_HOURS,
+    })
+    .throwIfAny();
+}
+
+export interface SessionInput {
+  startsAt: Date;
+  endsAt: Date;
+  capacity: number;
+  priceCents?: number | null;
+}
+
+export const MAX_SESSION_HOURS = 24;
+export const MAX_CAPACITY = 10_000;
+
+export function validateSession(input: SessionInput, now: Date): void {
+  const duration = input.endsAt.getTime() - input.startsAt.getTime();
+  new Issues()
+    .when(input.startsAt.getTime() < now.getTime(), 'startsAt', 'validation.startInPast')
+    .when(duration <= 0, 'endsAt', 'validation.endBeforeStart')
+    .when(duration > MAX_SESSION_HOURS * 3_600_000, 'endsAt', 'validation.sessionTooLong', { hours: MAX_SESSION_HOURS })
+    .when(input.capacity < 0, 'capacity', 'validation.nonNegative')
+    .when(input.capacity > MAX_CAPACITY, 'capacity', 'validation.tooLarge', { max: MAX_CAPACITY })
+    .when(input.priceCents != null && input.priceCents < 0, 'priceCents', 'validation.nonNegative')
+    .throwIfAny();
+}
+
+export interface OfferInput {
+  kind: OfferKind;
+  name: string;
+  priceCents: number;
+  credits?: number | null;
+  validityDays?: number | null;
+  period?: BillingPeriod | null;
+  rolloverCapMultiplier?: number | null;
+}
+
+/** Credits an offer grants when the input does not say: one class for single-class kinds. */
+export function defaultCredits(kind: OfferKind): number | null {
+  return kind === 'SINGLE' || kind === 'DISCOVERY' || kind === 'PRIVATE' ? 1 : null;
+}
+
+export function validateOffer(input: OfferInput): void {
+  const credits = input.credits ?? defaultCredits(input.kind);
+  const subscription = input.kind === 'SUBSCRIPTION';
+  new Issues()
+    .text('name', input.name)
+    .when(input.priceCents < 0, 'priceCents', 'validation.nonNegative')
+    .when(credits === null, 'credits', 'validation.required')
+    .when(credits !== null && credits <= 0, 'credits', 'validation.positive')
+    .when(subscription && !input.period, 'period', 'validation.subscriptionPeriod')
+    .when(!subscription && input.period != null, 'period', 'validation.fieldNotForKind')
+    .when(!subscription && input.validityDays == null, 'validityDays', 'validation.validityDays')
+    .when(input.validityDays != null && input.validityDays <= 0, 'validityDays', 'validation.positive')
+    .when(!subscription && input.rolloverCapMultiplier != null, 'rolloverCapMultiplier', 'validation.fieldNotForKind')
+    .when(input.rolloverCapMultiplier != null && input.rolloverCapMultiplier < 1, 'rolloverCapMultiplier', 'validation.positive')
+    .throwIfAny();
+}

@@ -1,0 +1,31 @@
+import { type Locale, type MessageKey, type MessageParams, messages } from './messages.js';
+
+export const DEFAULT_LOCALE: Locale = 'fr';
+
+/** Picks fr or en from an Accept-Language header, by quality; French when neither is asked for. */
+export function localeFromAcceptLanguage(header: string | null | undefined): Locale {
+  if (!header) return DEFAULT_LOCALE;
+  const ranked = header
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...rest] = part.trim().split(';');
+      const q = rest.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { lang: tag.toLowerCase().split('-')[0], q: q ? Number(q.slice(2)) : 1, index };
+    })
+    .filter((entry) => entry.q > 0 && !Number.isNaN(entry.q))
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { lang } of ranked) {
+    if (lang === 'fr' || lang === 'en') return lang;
+  }
+  return DEFAULT_LOCALE;
+}
+
+export function translate(locale: Locale, key: MessageKey, params: MessageParams = {}): string {
+  const template = messages[locale][key] ?? messages[DEFAULT_LOCALE][key];
+  return template.replace(/\{(\w+)\}/g, (match, name: string) => {
+    const value = params[name];
+    if (value === undefined) return match;
+    // Entity names are themselves message keys, translated in the same language.
+    return typeof value === 'string' && value in messages[locale] ? messages[locale][value as MessageKey] : String(value);
+  });
+}

@@ -1,0 +1,84 @@
+import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type { Context } from '../context.js';
+import { prisma } from '../db/client.js';
+import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
+import type PrismaTypes from '../generated/pothos-prisma-types.js';
+import { getDatamodel } from '../generated/pothos-prisma-types.js';
+
+export interface AuthScopes {
+  /** Anyone, logged in or not. Every public field says so explicitly. */
+  public: boolean;
+  loggedIn: boolean;
+  /** The viewer is this member. */
+  self: string;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: AuthScopes;
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    Date: { Input: Date; Output: Date };
+    EmailAddress: { Input: string; Output: string };
+    ID: { Input: string; Output: string };
+  };
+}>({
+  // Errors first so that it also turns scope-auth failures into typed mutation results.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (context) => ({
+      public: true,
+      loggedIn: context.viewer !== null,
+      self: (memberId) => context.viewer?.memberId === memberId,
+    }),
+    unauthorizedError: (_parent, context) =>
+      context.viewer ? new ForbiddenError() : new UnauthenticatedError(),
+  },
+  errors: {
+    defaultTypes: [],
+    directResult: true,
+    defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
+  },
+  prisma: {
+    client: () => prisma,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: {
+      description: 'Fetches any object by its global ID; null when it does not exist or is not visible to you.',
+      authScopes: { public: true },
+      skipTypeScopes: true,
+      nullable: true,
+    },
+    nodesQueryOptions: {
+      description: 'Fetches several objects by their global IDs.',
+      authScopes: { public: true },
+      skipTypeScopes: true,
+    },
+    nodeTypeOptions: { description: 'An object with a global ID (Relay).' },
+    pageInfoTypeOptions: { description: 'Pagination state of a connection (Relay).' },
+  },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: { complexity: 5000, depth: 12, breadth: 300 },
+  },
+});
+
+export function capitalize(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

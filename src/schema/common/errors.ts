@@ -1,0 +1,94 @@
+import {
+  DomainError,
+  EmailTakenError,
+  ERROR_CODES,
+  ForbiddenError,
+  InvalidCredentialsError,
+  InvalidTokenError,
+  NotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../../domain/errors.js';
+import { translate } from '../../i18n/translate.js';
+import { builder } from '../builder.js';
+
+export const ErrorCodeEnum = builder.enumType('ErrorCode', {
+  description: 'Machine-readable reason of a failed mutation. Stable: clients may switch on it.',
+  values: ERROR_CODES,
+});
+
+/** Every business failure implements this, so any client can ask `... on Error { code message }`. */
+export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
+  description: 'A business failure, returned as data in a mutation result. `message` is in the language of Accept-Language (fr, en).',
+  fields: (t) => ({
+    message: t.string({
+      description: 'Human-readable explanation, translated (French by default, English with Accept-Language: en).',
+      resolve: (error, _args, context) => translate(context.locale, error.messageKey, error.params),
+    }),
+    code: t.field({ type: ErrorCodeEnum, description: 'Machine-readable reason.', resolve: (error) => error.code }),
+  }),
+});
+
+const ValidationIssueRef = builder
+  .objectRef<ValidationError['issues'][number]>('ValidationIssue')
+  .implement({
+    description: 'One problem with one field of the input.',
+    fields: (t) => ({
+      field: t.stringList({ description: 'Path of the field in the input.', resolve: (issue) => issue.field }),
+      message: t.string({
+        description: 'What is wrong, translated.',
+        resolve: (issue, _args, context) => translate(context.locale, issue.messageKey, issue.params),
+      }),
+    }),
+  });
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  description: 'The input is invalid. `field` is the path of the first offending field; `issues` lists them all.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ValidationError,
+  fields: (t) => ({
+    field: t.stringList({
+      description: 'Path of the first offending field in the input, e.g. ["endsAt"].',
+      nullable: true,
+      resolve: (error) => error.field,
+    }),
+    issues: t.field({ type: [ValidationIssueRef], description: 'Every problem found.', resolve: (error) => error.issues }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'Something the input names does not exist, or is not visible to you.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof NotFoundError,
+  fields: (t) => ({
+    field: t.stringList({
+      description: 'Path of the input field holding the unknown ID, when there is one.',
+      nullable: true,
+      resolve: (error) => (error.field.length > 0 ? error.field : null),
+    }),
+  }),
+});
+
+const simpleErrors: [abstract new (...args: never[]) => DomainError, string, string][] = [
+  [UnauthenticatedError, 'UnauthenticatedError', 'You must log in (send `Authorization: Bearer <token>`).'],
+  [ForbiddenError, 'ForbiddenError', 'You are logged in but not allowed to do this.'],
+  [EmailTakenError, 'EmailTakenError', 'An account already uses this email address (case does not matter).'],
+  [InvalidCredentialsError, 'InvalidCredentialsError', 'The email address or password is wrong.'],
+  [InvalidTokenError, 'InvalidTokenError', 'The token is invalid or has expired.'],
+];
+
+// Errors with nothing beyond `message` and `code`.
+for (const [errorClass, name, description] of simpleErrors) {
+  // Registered under the class itself: the errors plugin finds a union member by the thrown class.
+  builder.objectType(errorClass as new (...args: unknown[]) => DomainError, {
+    name,
+    description,
+    interfaces: [ErrorInterface],
+    isTypeOf: (value) => value instanceof errorClass,
+  });
+}
+
+/** Error types every mutation can return. */
+export const COMMON_ERRORS = [UnauthenticatedError, ForbiddenError, ValidationError, NotFoundError];

@@ -1,0 +1,35 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { NotFoundError } from '../../domain/errors.js';
+import type { MessageKey } from '../../i18n/messages.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const ENTITY: Record<string, MessageKey> = {
+  Organization: 'entity.organization',
+  Venue: 'entity.venue',
+  Activity: 'entity.activity',
+  Session: 'entity.session',
+  Offer: 'entity.offer',
+  Coach: 'entity.coach',
+  Member: 'entity.member',
+  Beneficiary: 'entity.beneficiary',
+};
+
+/**
+ * The database id inside a global ID of the expected type. Anything else (malformed, another
+ * type, not a UUID) names nothing that exists: NotFoundError on that input field.
+ */
+export function decodeId(globalId: string, typename: string, field: string | string[]): string {
+  const path = Array.isArray(field) ? field : [field];
+  try {
+    const { typename: actual, id } = decodeGlobalID(globalId);
+    if (actual === typename && UUID.test(id)) return id.toLowerCase();
+  } catch {
+    // Not base64 or not "Type:id": falls through to NotFound.
+  }
+  throw new NotFoundError(ENTITY[typename] ?? 'entity.object', path);
+}
+
+export function decodeIds(globalIds: readonly string[], typename: string, field: string): string[] {
+  return globalIds.map((globalId, index) => decodeId(globalId, typename, [field, String(index)]));
+}

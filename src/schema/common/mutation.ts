@@ -1,0 +1,57 @@
+import type { InputFieldMap, InputShapeFromFields } from '@pothos/core';
+import type { Context } from '../../context.js';
+import type { AuthScopes } from '../builder.js';
+import { builder, capitalize } from '../builder.js';
+import { COMMON_ERRORS } from './errors.js';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+type ErrorClass = new (...args: never[]) => Error;
+
+interface MutationDefinition<Input extends InputFieldMap, Success extends object> {
+  description: string;
+  /** Required: every root field states who may call it (the scope test checks this). */
+  authScopes: Partial<AuthScopes>;
+  input: (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) => Input;
+  success: {
+    description: string;
+    fields: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, Success>) => Record<string, unknown>;
+  };
+  /** Business errors beyond the common ones (unauthenticated, forbidden, validation, not found). */
+  errors?: ErrorClass[];
+  resolve: (input: InputShapeFromFields<Input>, context: Context) => Promise<Success>;
+}
+
+/**
+ * Declares a mutation the way API.md wants every one of them: one argument `input: <Name>Input!`,
+ * and a result union `<Name>Result` of `<Name>Success` (fields directly on it) and error types.
+ */
+export function defineMutation<Input extends InputFieldMap, Success extends object>(
+  name: string,
+  definition: MutationDefinition<Input, Success>,
+): void {
+  const typeName = capitalize(name);
+  const InputType = builder.inputType(`${typeName}Input`, {
+    description: `Input of the \`${name}\` mutation.`,
+    fields: definition.input,
+  });
+  const SuccessType = builder.objectRef<Success>(`${typeName}Success`).implement({
+    description: definition.success.description,
+    // Pothos' field-map typing cannot follow a generic Shape through this helper.
+    fields: definition.success.fields as never,
+  });
+  builder.mutationField(name, (t) =>
+    t.field({
+      type: SuccessType,
+      description: definition.description,
+      authScopes: definition.authScopes,
+      skipTypeScopes: true,
+      errors: {
+        types: [...COMMON_ERRORS, ...(definition.errors ?? [])],
+        union: { name: `${typeName}Result`, description: `Result of \`${name}\`: \`${typeName}Success\` or an error.` },
+      },
+      args: { input: t.arg({ type: InputType, required: true, description: `See \`${typeName}Input\`.` }) },
+      resolve: (_root, args, context) =>
+        definition.resolve((args as unknown as { input: InputShapeFromFields<Input> }).input, context) as never,
+    }),
+  );
+}

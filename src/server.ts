@@ -1,0 +1,170 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { bearer, configureTokens, viewerFromToken } from './auth/tokens.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import type { Context } from './context.js';
+import { type Database, openDatabase } from './db/client.js';
+import { seedDemoData } from './demo/seed.js';
+import { DomainError } from './domain/errors.js';
+import { type EventBus, openEvents } from './events/pubsub.js';
+import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
+import { logger } from './logger.js';
+import { schema } from './schema/index.js';
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  httpServer: Server;
+  database: Database;
+  events: EventBus;
+  /** Starts listening; resolves with the port (useful with port 0). */
+  listen(port?: number, host?: string): Promise<number>;
+  /** Graceful shutdown: stop accepting, close sockets, then the database and Redis. */
+  close(): Promise<void>;
+}
+
+interface ContextSeed {
+  request?: Request;
+  connectionParams?: Record<string, unknown>;
+  extra?: { request?: IncomingMessage };
+}
+
+/** Builds the context from an HTTP request or a graphql-ws connection, with the same rules. */
+async function buildContext(seed: ContextSeed, clock: Clock): Promise<Context> {
+  const params = seed.connectionParams;
+  const authorization = params ? params.authorization : seed.request?.headers.get('authorization');
+  const acceptLanguage = params
+    ? (params['accept-language'] ?? params.acceptLanguage ?? seed.extra?.request?.headers['accept-language'])
+    : seed.request?.headers.get('accept-language');
+  return {
+    viewer: await viewerFromToken(bearer(authorization)),
+    locale: localeFromAcceptLanguage(typeof acceptLanguage === 'string' ? acceptLanguage : null),
+    clock,
+  };
+}
+
+/**
+ * Business errors become typed results inside mutations. One escaping elsewhere (a query asking
+ * for another member's data) is still meant for the client: keep its code, translate its message.
+ * Everything else is a bug and stays masked.
+ */
+function maskError(error: unknown, message: string, isDev?: boolean): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof DomainError) {
+    return new GraphQLError(translate(DEFAULT_LOCALE, original.messageKey, original.params), {
+      extensions: { code: original.code },
+      path: error instanceof GraphQLError ? error.path : undefined,
+    });
+  }
+  return defaultMaskError(error, message, isDev);
+}
+
+export async function createApp(config: Config, clock: Clock = systemClock): Promise<App> {
+  configureTokens(config.jwtSecret, config.tokenTtlSeconds);
+  const database = await openDatabase(config);
+  const events = openEvents(config.redisUrl);
+  if (config.demoData) await seedDemoData(clock);
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    context: (initial) => buildContext(initial as ContextSeed, clock),
+    maskedErrors: { maskError },
+    graphiql: {
+      title: 'Class booking API',
+      subscriptionsProtocol: 'WS',
+      defaultQuery: '{\n  sessions(filter: {}, first: 10) {\n    edges { node { id startsAt seatsLeft activity { name } venue { name } } }\n  }\n}\n',
+    },
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ')),
+    },
+  });
+
+  const health = async (res: ServerResponse) => {
+    const [databaseUp, eventsUp] = await Promise.all([database.ping(), events.ping()]);
+    const body = {
+      status: databaseUp && eventsUp ? 'ok' : databaseUp ? 'degraded' : 'down',
+      database: { kind: database.kind, up: databaseUp },
+      events: { kind: events.kind, up: eventsUp },
+    };
+    res.writeHead(databaseUp ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+
+  const httpServer = createServer((req, res) => {
+    if (req.url === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      health(res).catch((error) => {
+        logger.error({ err: error }, 'health check failed');
+        res.writeHead(503).end();
+      });
+      return;
+    }
+    yoga.handle(req, res);
+  });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+  const wsCleanup = useServer(
+    {
+      execute: (args: any) => args.rootValue.execute(args),
+      subscribe: (args: any) => args.rootValue.subscribe(args),
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        const args = {
+          schema: envelopedSchema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wsServer,
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      for (const socket of wsServer.clients) socket.close(1001, 'Server shutting down');
+      await wsCleanup.dispose();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeIdleConnections();
+        setTimeout(() => httpServer.closeAllConnections(), 5_000).unref();
+      });
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await events.close();
+      await database.close();
+    })();
+    return closing;
+  };
+
+  return {
+    yoga,
+    httpServer,
+    database,
+    events,
+    listen: (port = config.port, host = config.host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+    close,
+  };
+}
