@@ -29,6 +29,33 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** What each code means, for the schema's documentation. */
+export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
+  UNAUTHENTICATED: 'No valid token: log in first.',
+  FORBIDDEN: 'Logged in, but not allowed (e.g. not staff of the organization).',
+  NOT_FOUND: 'An ID in the input names nothing you can see.',
+  VALIDATION: 'The input is invalid; see `field` and `issues`.',
+  RATE_LIMITED: 'Too many attempts; wait before trying again.',
+  EMAIL_TAKEN: 'An account already uses this email (case-insensitive).',
+  INVALID_CREDENTIALS: 'Wrong email or password.',
+  INVALID_TOKEN: 'The token (reset link, claim link) is invalid or expired.',
+  SESSION_FULL: 'No seat left; join the waitlist instead.',
+  SESSION_NOT_BOOKABLE: 'The session is cancelled or has already started.',
+  ALREADY_BOOKED: 'This beneficiary already has a booking in this session.',
+  NOT_ELIGIBLE: "The beneficiary does not fit the activity's audience or age range, or the credit does not cover it.",
+  NO_CREDIT: 'No eligible, valid credit left.',
+  ALREADY_ON_WAITLIST: 'This beneficiary is already waiting for this session.',
+  OFFER_TAKEN: 'Someone else claimed the freed seat first; you stay on the waitlist.',
+  OFFER_EXPIRED: 'The waitlist offer is closed.',
+  RESCHEDULE_NOT_ALLOWED: 'Past the free-cancellation deadline, a booking can no longer be moved.',
+  DISCOVERY_ALREADY_USED: 'A discovery class can be bought once per client, ever.',
+  PROMO_CODE_INVALID: 'The promo code is unknown, expired or used up.',
+  PAYMENT_EXCEEDS_BALANCE: 'The payment is larger than the amount still due.',
+  REGISTRATION_NOT_VERIFIED: 'Staff must verify the registration before payment.',
+  WITHDRAWAL_NOT_ALLOWED: 'Past 14 days, or a class was already booked or taken.',
+  PAUSE_LIMIT_EXCEEDED: 'More than the yearly pause allowance (2 months) without a medical exception.',
+};
+
 /**
  * A business failure. Services throw these; the schema turns them into typed results. Anything
  * that is not a DomainError is a bug and stays masked. The message is a key, translated per request.

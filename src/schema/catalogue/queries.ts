@@ -39,6 +39,12 @@ builder.queryField('sessions', (t) =>
         orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
       });
     },
+  }, {
+    name: 'SessionConnection',
+    description: 'A page of sessions, by start time.',
+  }, {
+    name: 'SessionEdge',
+    description: 'A session with its cursor.',
   }),
 );
 

@@ -1,4 +1,4 @@
-import {
+import type {
   ActivityKind,
   Audience,
   BillingPeriod,
@@ -10,34 +10,54 @@ import { seatsLeft } from '../../domain/seats.js';
 import { builder } from '../builder.js';
 import { Money } from '../common/scalars.js';
 
-export const AudienceEnum = builder.enumType(Audience, {
-  name: 'Audience',
-  description: 'Who an activity is for. CHILD activities check the age range on the session date.',
+export const AudienceEnum = builder.enumType('Audience', {
+  description: 'Who an activity is for.',
+  values: {
+    ADULT: { description: 'Adults.' },
+    CHILD: { description: 'Children: the age range is checked on the session date.' },
+  } satisfies Record<Audience, unknown>,
 });
-export const ActivityKindEnum = builder.enumType(ActivityKind, {
-  name: 'ActivityKind',
-  description: 'GROUP classes have many seats; PRIVATE lessons one.',
+export const ActivityKindEnum = builder.enumType('ActivityKind', {
+  description: 'Group class or private lesson.',
+  values: {
+    GROUP: { description: 'A class with several seats.' },
+    PRIVATE: { description: 'A private lesson, one seat.' },
+  } satisfies Record<ActivityKind, unknown>,
 });
-export const LateCancellationEnum = builder.enumType(LateCancellation, {
-  name: 'LateCancellation',
-  description: 'What a cancellation after the notice deadline does to the credit: FORFEIT it (default) or RECREDIT anyway.',
+export const LateCancellationEnum = builder.enumType('LateCancellation', {
+  description: 'What a cancellation after the notice deadline does to the credit.',
+  values: {
+    FORFEIT: { description: 'The credit is lost (default; 003 §8, 004).' },
+    RECREDIT: { description: 'The credit is returned anyway (000: annual aquabike members).' },
+  } satisfies Record<LateCancellation, unknown>,
 });
-export const SessionStatusEnum = builder.enumType(SessionStatus, {
-  name: 'SessionStatus',
-  description: 'SCHEDULED sessions can be booked; CANCELLED ones were cancelled by the organization.',
+export const SessionStatusEnum = builder.enumType('SessionStatus', {
+  description: 'Whether a session takes place.',
+  values: {
+    SCHEDULED: { description: 'Takes place; can be booked while in the future and not full.' },
+    CANCELLED: { description: 'Cancelled by the organization; every booking was re-credited.' },
+  } satisfies Record<SessionStatus, unknown>,
 });
-export const OfferKindEnum = builder.enumType(OfferKind, {
-  name: 'OfferKind',
-  description:
-    'PACK: N nominative credits valid for a number of days. SUBSCRIPTION: credits per period, auto-renewed. SINGLE: one class. DISCOVERY: one class, once per client ever. PRIVATE: a private lesson.',
+export const OfferKindEnum = builder.enumType('OfferKind', {
+  description: 'What kind of thing an offer sells.',
+  values: {
+    PACK: { description: 'N nominative credits, valid a number of days from purchase.' },
+    SUBSCRIPTION: { description: 'K credits per period, renewed automatically.' },
+    SINGLE: { description: 'One class.' },
+    DISCOVERY: { description: 'One discovery class, once per client ever.' },
+    PRIVATE: { description: 'A private lesson.' },
+  } satisfies Record<OfferKind, unknown>,
 });
-export const BillingPeriodEnum = builder.enumType(BillingPeriod, {
-  name: 'BillingPeriod',
-  description: 'Subscription period: a calendar MONTH in the organization zone, or FOUR_WEEKS.',
+export const BillingPeriodEnum = builder.enumType('BillingPeriod', {
+  description: 'Length of a subscription period.',
+  values: {
+    MONTH: { description: 'A calendar month in the organization time zone (003).' },
+    FOUR_WEEKS: { description: 'Four weeks (004).' },
+  } satisfies Record<BillingPeriod, unknown>,
 });
 
 export const VenueRef = builder.prismaNode('Venue', {
-  id: { field: 'id' },
+  id: { field: 'id', description: 'Global ID (Relay).' },
   description: 'A place where sessions happen (a pool, a gym). Public.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
@@ -51,7 +71,7 @@ export const VenueRef = builder.prismaNode('Venue', {
 });
 
 export const CoachRef = builder.prismaNode('Coach', {
-  id: { field: 'id' },
+  id: { field: 'id', description: 'Global ID (Relay).' },
   description: 'Someone who teaches sessions. Public.',
   fields: (t) => ({
     displayName: t.exposeString('displayName', { description: 'Name shown on the schedule.' }),
@@ -59,7 +79,7 @@ export const CoachRef = builder.prismaNode('Coach', {
 });
 
 export const ActivityRef = builder.prismaNode('Activity', {
-  id: { field: 'id' },
+  id: { field: 'id', description: 'Global ID (Relay).' },
   description: 'A kind of class (aquabike, baby swimming…) with its audience and cancellation policy. Public.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
@@ -80,7 +100,7 @@ export const ActivityRef = builder.prismaNode('Activity', {
 });
 
 export const SessionRef = builder.prismaNode('Session', {
-  id: { field: 'id' },
+  id: { field: 'id', description: 'Global ID (Relay).' },
   description: 'One occurrence of an activity at a venue, with its seats. Public.',
   fields: (t) => ({
     startsAt: t.expose('startsAt', { type: 'DateTime', description: 'Start instant.' }),
@@ -109,7 +129,7 @@ export const SessionRef = builder.prismaNode('Session', {
 });
 
 export const OfferRef = builder.prismaNode('Offer', {
-  id: { field: 'id' },
+  id: { field: 'id', description: 'Global ID (Relay).' },
   description: 'Something a member can buy: a pack, a subscription, a single, discovery or private class. Public.',
   fields: (t) => ({
     kind: t.expose('kind', { type: OfferKindEnum, description: 'What kind of offer this is.' }),

@@ -1,6 +1,7 @@
 import {
   DomainError,
   EmailTakenError,
+  ERROR_CODE_DESCRIPTIONS,
   ERROR_CODES,
   ForbiddenError,
   InvalidCredentialsError,
@@ -14,7 +15,7 @@ import { builder } from '../builder.js';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
   description: 'Machine-readable reason of a failed mutation. Stable: clients may switch on it.',
-  values: ERROR_CODES,
+  values: Object.fromEntries(ERROR_CODES.map((code) => [code, { description: ERROR_CODE_DESCRIPTIONS[code] }])),
 });
 
 /** Every business failure implements this, so any client can ask `... on Error { code message }`. */

@@ -1,7 +1,14 @@
 import { EmailTakenError, InvalidCredentialsError } from '../../domain/errors.js';
-import { addBeneficiary, logIn, signUp } from '../../services/members.js';
+import type { Context } from '../../context.js';
+import { addBeneficiary, type Authenticated, logIn, signUp } from '../../services/members.js';
 import { defineMutation } from '../common/mutation.js';
 import { BeneficiaryRef, MemberRef } from './types.js';
+
+/** The rest of the response is resolved as the member who just authenticated. */
+async function actAs(context: Context, result: Authenticated): Promise<Authenticated> {
+  context.viewer = { memberId: result.member.id };
+  return result;
+}
 
 const authenticated = {
   token: 'Bearer token: send it as `Authorization: Bearer <token>`, or in graphql-ws `connectionParams.authorization`.',
@@ -18,7 +25,7 @@ defineMutation('signUp', {
     lastName: t.string({ required: true, description: 'Last name.' }),
   }),
   errors: [EmailTakenError],
-  resolve: (input, context) => signUp(context, input),
+  resolve: async (input, context) => actAs(context, await signUp(context, input)),
   success: {
     description: 'The account was created.',
     fields: (t) => ({
@@ -36,7 +43,7 @@ defineMutation('logIn', {
     password: t.string({ required: true, description: 'Password.' }),
   }),
   errors: [InvalidCredentialsError],
-  resolve: (input, context) => logIn(context, input),
+  resolve: async (input, context) => actAs(context, await logIn(context, input)),
   success: {
     description: 'Logged in.',
     fields: (t) => ({

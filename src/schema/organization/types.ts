@@ -12,7 +12,7 @@ export const RoleEnum = builder.enumType('Role', {
 });
 
 export const OrganizationRef = builder.prismaNode('Organization', {
-  id: { field: 'id' },
+  id: { field: 'id', description: 'Global ID (Relay).' },
   description: 'A club, school or association: owns its venues, activities, sessions, offers and rules. Public.',
   fields: (t) => ({
     slug: t.exposeString('slug', { description: 'Unique identifier used in URLs, e.g. "aquababyclub".' }),

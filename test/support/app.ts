@@ -1,0 +1,75 @@
+import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.js';
+import { type App, createApp } from '../../src/server.js';
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
+
+/** Configuration of a test server: the run's PostgreSQL and the machine's Redis unless overridden. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET }),
+    databaseUrl: inject('databaseUrl'),
+    redisUrl: inject('redisUrl'),
+    demoData: false,
+    port: 0,
+    host: '127.0.0.1',
+    ...overrides,
+  };
+}
+
+export async function startApp(overrides: Partial<Config> = {}): Promise<App> {
+  return createApp(testConfig(overrides));
+}
+
+export interface RequestOptions {
+  token?: string;
+  locale?: string;
+}
+
+export interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+/** Runs an operation through the real server in-process (`yoga.fetch`). */
+export async function request<TResult, TVariables>(
+  app: App,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables?: TVariables,
+  options: RequestOptions = {},
+): Promise<GraphQLResponse<TResult>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.locale) headers['accept-language'] = options.locale;
+  const response = await app.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  return (await response.json()) as GraphQLResponse<TResult>;
+}
+
+/** Like `request`, but fails the test on any GraphQL-level error and returns the data. */
+export async function execute<TResult, TVariables>(
+  app: App,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables?: TVariables,
+  options: RequestOptions = {},
+): Promise<TResult> {
+  const result = await request(app, document, variables, options);
+  if (result.errors?.length || !result.data) {
+    throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+  }
+  return result.data;
+}
+
+/** Narrows a mutation result union to its success member, failing with the error otherwise. */
+export function success<T extends { __typename?: string }, N extends string>(
+  result: T,
+  typename: N,
+): Extract<T, { __typename?: N }> {
+  if (result.__typename !== typename) throw new Error(`expected ${typename}, got ${JSON.stringify(result)}`);
+  return result as Extract<T, { __typename?: N }>;
+}
