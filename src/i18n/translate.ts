@@ -9,8 +9,8 @@ export function localeFromAcceptLanguage(header: string | null | undefined): Loc
     .split(',')
     .map((part, index) => {
       const [tag = '', ...rest] = part.trim().split(';');
-      const q = rest.map((p) => p.trim()).find((p) => p.startsWith('q='));
-      return { lang: tag.toLowerCase().split('-')[0], q: q ? Number(q.slice(2)) : 1, index };
+      const q = rest.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('q='));
+      return { lang: tag.trim().toLowerCase().split('-')[0], q: q ? Number(q.slice(2)) : 1, index };
     })
     .filter((entry) => entry.q > 0 && !Number.isNaN(entry.q))
     .sort((a, b) => b.q - a.q || a.index - b.index);
@@ -26,6 +26,8 @@ export function translate(locale: Locale, key: MessageKey, params: MessageParams
     const value = params[name];
     if (value === undefined) return match;
     // Entity names are themselves message keys, translated in the same language.
-    return typeof value === 'string' && value in messages[locale] ? messages[locale][value as MessageKey] : String(value);
+    return typeof value === 'string' && Object.hasOwn(messages[locale], value)
+      ? messages[locale][value as MessageKey]
+      : String(value);
   });
 }

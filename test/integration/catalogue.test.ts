@@ -492,6 +492,8 @@ describe('unknown ids', () => {
       { token: catalogue.admin.token },
     );
     expect(data.createOffer).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+    if (data.createOffer.__typename !== 'NotFoundError') throw new Error('expected a NotFoundError');
+    expect(data.createOffer.field?.[0]).toBe('activityIds');
     expect((await execute(app, Offers, { organizationId: catalogue.organization.id })).offers).toEqual([]);
   });
 });
@@ -922,20 +924,29 @@ describe('node(id)', () => {
     expect(organizationNode).toEqual({ __typename: 'Organization', id: catalogue.organization.id, slug: catalogue.organization.slug });
   });
 
-  it('returns null for a garbage id and for a well-formed id that names nothing', async () => {
-    const ids = {
-      garbage: 'garbage',
-      empty: '',
-      unknownSession: globalId('Session'),
-      unknownType: globalId('Nope'),
-      notAUuid: Buffer.from('Session:not-a-uuid').toString('base64'),
-    };
+  async function nodeAnswers(ids: Record<string, string>) {
     const answers: Record<string, unknown> = {};
     for (const [label, id] of Object.entries(ids)) {
       const response = await request(app, Node, { id });
       answers[label] = { node: response.data?.node, errors: response.errors?.map((e) => e.message) };
     }
-    expect(answers).toEqual(Object.fromEntries(Object.keys(ids).map((label) => [label, { node: null, errors: undefined }])));
+    return answers;
+  }
+  const nullEverywhere = (ids: Record<string, string>) =>
+    Object.fromEntries(Object.keys(ids).map((label) => [label, { node: null, errors: undefined }]));
+
+  it('returns null, without an error, for a garbage id', async () => {
+    const ids = { garbage: 'garbage', empty: '', unknownType: globalId('Nope') };
+    expect(await nodeAnswers(ids)).toEqual(nullEverywhere(ids));
+  });
+
+  it('returns null, without an error, for a well-formed id that names nothing', async () => {
+    const ids = {
+      unknownSession: globalId('Session'),
+      unknownVenue: globalId('Venue'),
+      notAUuid: Buffer.from('Session:not-a-uuid').toString('base64'),
+    };
+    expect(await nodeAnswers(ids)).toEqual(nullEverywhere(ids));
   });
 });
 
