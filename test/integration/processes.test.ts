@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { TEST_JWT_SECRET } from '../support/app.js';
+import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
+
+// The server as `npm start` runs it: separate processes, real ports, real signals.
+
+const children: ChildProcess[] = [];
+const databases: string[] = [];
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(databases.map((name) => dropDatabase(name)));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  logs: string[];
+}
+
+function startServer(env: Record<string, string | undefined>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const logs: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 45_000);
+    const onData = (chunk: Buffer) => {
+      logs.push(chunk.toString());
+      for (const line of chunk.toString().split('\n')) {
+        if (!line.includes('server ready')) continue;
+        clearTimeout(timer);
+        resolve({ child, port: (JSON.parse(line) as { port: number }).port, logs });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
+    });
+  });
+}
+
+function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.removeAllListeners('exit');
+    started.child.once('exit', (code) => resolve(code));
+    started.child.kill('SIGTERM');
+  });
+}
+
+async function post(port: number, query: string) {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+}
+
+describe('two instances on one PostgreSQL', () => {
+  it('start at the same time on an empty database, migrate it once, serve, and stop gracefully', async () => {
+    const name = await createDatabase('booking_instances');
+    databases.push(name);
+    const env = { DATABASE_URL: databaseUrl(name), REDIS_URL: inject('redisUrl') };
+    const [a, b] = await Promise.all([startServer(env), startServer(env)]);
+
+    const client = new pg.Client({ connectionString: databaseUrl(name) });
+    await client.connect();
+    const rows = await client.query('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL');
+    await client.end();
+    expect(rows.rows.map((row) => row.migration_name).sort()).toEqual([
+      '20261121000000_init',
+      '20261121000100_invariants',
+    ]);
+
+    for (const server of [a, b]) {
+      const health = await fetch(`http://127.0.0.1:${server.port}/health`);
+      expect(await health.json()).toMatchObject({ status: 'ok', database: { kind: 'postgresql', up: true } });
+    }
+    expect(await stop(a)).toBe(0);
+    expect(await stop(b)).toBe(0);
+  }, 90_000);
+});
+
+describe('the embedded default (no DATABASE_URL, no REDIS_URL)', () => {
+  it('runs on PGlite under DATA_DIR with the demo organisations, and keeps data across restarts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'booking-embedded-'));
+    dirs.push(dataDir);
+    const env = { DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir };
+    const first = await startServer(env);
+    const health = await fetch(`http://127.0.0.1:${first.port}/health`);
+    expect(await health.json()).toMatchObject({ database: { kind: 'pglite', up: true }, events: { kind: 'in-process', up: true } });
+
+    const demo = await post(first.port, '{ organization(slug: "aquababyclub") { name activities { name cancellationNoticeHours } } }');
+    expect(demo.data?.organization).toMatchObject({ name: 'Aquababyclub' });
+
+    const signUp = await post(
+      first.port,
+      'mutation { signUp(input: { email: "Embedded@Example.com", password: "embedded-pw", firstName: "E", lastName: "M" }) { __typename } }',
+    );
+    expect(signUp.data?.signUp).toEqual({ __typename: 'SignUpSuccess' });
+    expect(await stop(first)).toBe(0);
+
+    const second = await startServer(env);
+    const again = await post(
+      second.port,
+      'mutation { signUp(input: { email: "embedded@example.com", password: "embedded-pw", firstName: "E", lastName: "M" }) { __typename } }',
+    );
+    expect(again.data?.signUp).toEqual({ __typename: 'EmailTakenError' });
+    expect(await stop(second)).toBe(0);
+  }, 90_000);
+});
