@@ -12,9 +12,11 @@ import { type Database, openDatabase } from './db/client.js';
 import { seedDemoData } from './demo/seed.js';
 import { DomainError } from './domain/errors.js';
 import { type EventBus, openEvents } from './events/pubsub.js';
+import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
 import { logger } from './logger.js';
 import { schema } from './schema/index.js';
+import { useTranslatedDomainErrors } from './translate-errors.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -48,8 +50,8 @@ async function buildContext(seed: ContextSeed, clock: Clock): Promise<Context> {
 }
 
 /**
- * Business errors become typed results inside mutations. One escaping elsewhere (a query asking
- * for another member's data) is still meant for the client: keep its code, translate its message.
+ * Business errors are typed results in mutations, and translated GraphQL errors elsewhere (see
+ * translate-errors.ts). One reaching this point anyway (e.g. a subscription's setup) keeps its code.
  * Everything else is a bug and stays masked.
  */
 function maskError(error: unknown, message: string, isDev?: boolean): Error {
@@ -75,6 +77,8 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     landingPage: false,
     context: (initial) => buildContext(initial as ContextSeed, clock),
     maskedErrors: { maskError },
+    renderGraphiQL: renderLocalGraphiQL,
+    plugins: [useTranslatedDomainErrors()],
     graphiql: {
       title: 'Class booking API',
       subscriptionsProtocol: 'WS',
@@ -105,6 +109,17 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
         logger.error({ err: error }, 'health check failed');
         res.writeHead(503).end();
       });
+      return;
+    }
+    if (req.method === 'GET' && req.url) {
+      serveGraphiQLAsset(req.url, res)
+        .then((served) => {
+          if (!served) yoga.handle(req, res);
+        })
+        .catch((error) => {
+          logger.error({ err: error }, 'could not serve a GraphiQL asset');
+          if (!res.headersSent) res.writeHead(500).end();
+        });
       return;
     }
     yoga.handle(req, res);

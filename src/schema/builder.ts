@@ -9,6 +9,7 @@ import { prisma } from '../db/client.js';
 import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
+import { decodeGlobalIdOrNothing } from './common/ids.js';
 
 export interface AuthScopes {
   /** Anyone, logged in or not. Every public field says so explicitly. */
@@ -58,15 +59,24 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    // An ID that names nothing (malformed, unknown type, not a UUID) is answered with null, like
+    // one whose row does not exist, instead of an error.
+    decodeGlobalID: (globalID) => decodeGlobalIdOrNothing(globalID),
     nodeQueryOptions: {
       description: 'Fetches any object by its global ID; null when it does not exist or is not visible to you.',
       authScopes: { public: true },
       skipTypeScopes: true,
       nullable: true,
       args: { id: { description: 'A global ID.' } },
+      resolve: (_root, args, _context, _info, resolveNode) => (args.id.typename ? resolveNode(args.id) : null),
     },
     nodesQueryOptions: {
       args: { ids: { description: 'Global IDs.' } },
+      resolve: (_root, args, _context, _info, resolveNodes) =>
+        resolveNodes(args.ids.filter((id) => id.typename)).then((nodes) => {
+          let next = 0;
+          return args.ids.map((id) => (id.typename ? nodes[next++] : null));
+        }),
       description: 'Fetches several objects by their global IDs.',
       authScopes: { public: true },
       skipTypeScopes: true,

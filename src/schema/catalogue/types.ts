@@ -58,6 +58,7 @@ export const BillingPeriodEnum = builder.enumType('BillingPeriod', {
 
 export const VenueRef = builder.prismaNode('Venue', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  nullable: true,
   description: 'A place where sessions happen (a pool, a gym). Public.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
@@ -72,6 +73,7 @@ export const VenueRef = builder.prismaNode('Venue', {
 
 export const CoachRef = builder.prismaNode('Coach', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  nullable: true,
   description: 'Someone who teaches sessions. Public.',
   fields: (t) => ({
     displayName: t.exposeString('displayName', { description: 'Name shown on the schedule.' }),
@@ -80,6 +82,7 @@ export const CoachRef = builder.prismaNode('Coach', {
 
 export const ActivityRef = builder.prismaNode('Activity', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  nullable: true,
   description: 'A kind of class (aquabike, baby swimming…) with its audience and cancellation policy. Public.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
@@ -101,6 +104,7 @@ export const ActivityRef = builder.prismaNode('Activity', {
 
 export const SessionRef = builder.prismaNode('Session', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  nullable: true,
   description: 'One occurrence of an activity at a venue, with its seats. Public.',
   fields: (t) => ({
     startsAt: t.expose('startsAt', { type: 'DateTime', description: 'Start instant.' }),
@@ -130,6 +134,7 @@ export const SessionRef = builder.prismaNode('Session', {
 
 export const OfferRef = builder.prismaNode('Offer', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  nullable: true,
   description: 'Something a member can buy: a pack, a subscription, a single, discovery or private class. Public.',
   fields: (t) => ({
     kind: t.expose('kind', { type: OfferKindEnum, description: 'What kind of offer this is.' }),

@@ -30,6 +30,20 @@ export function decodeId(globalId: string, typename: string, field: string | str
   throw new NotFoundError(ENTITY[typename] ?? 'entity.object', path);
 }
 
+/** Node types that `node(id)` can load; their ids are UUIDs. */
+const NODE_TYPES = new Set(Object.keys(ENTITY));
+
+/** Decodes a global ID for `node(id)`; an empty typename when it names no loadable object. */
+export function decodeGlobalIdOrNothing(globalId: string): { typename: string; id: string } {
+  try {
+    const { typename, id } = decodeGlobalID(globalId);
+    if (NODE_TYPES.has(typename) && UUID.test(id)) return { typename, id: id.toLowerCase() };
+  } catch {
+    // Falls through.
+  }
+  return { typename: '', id: '' };
+}
+
 export function decodeIds(globalIds: readonly string[], typename: string, field: string): string[] {
   return globalIds.map((globalId, index) => decodeId(globalId, typename, [field, String(index)]));
 }

@@ -2,6 +2,7 @@ import { builder } from '../builder.js';
 
 export const MemberRef = builder.prismaNode('Member', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  nullable: true,
   description: 'An account holder. Visible only to themselves.',
   authScopes: (member) => ({ self: member.id }),
   fields: (t) => ({
@@ -17,6 +18,7 @@ export const MemberRef = builder.prismaNode('Member', {
 
 export const BeneficiaryRef = builder.prismaNode('Beneficiary', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  nullable: true,
   description: 'A person who attends classes. Bookings are always for a beneficiary.',
   authScopes: (beneficiary) => ({ self: beneficiary.memberId }),
   fields: (t) => ({

@@ -13,6 +13,7 @@ export const RoleEnum = builder.enumType('Role', {
 
 export const OrganizationRef = builder.prismaNode('Organization', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  nullable: true,
   description: 'A club, school or association: owns its venues, activities, sessions, offers and rules. Public.',
   fields: (t) => ({
     slug: t.exposeString('slug', { description: 'Unique identifier used in URLs, e.g. "aquababyclub".' }),
