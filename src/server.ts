@@ -82,7 +82,6 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     graphiql: {
       title: 'Class booking API',
       subscriptionsProtocol: 'WS',
-      defaultQuery: '{\n  sessions(filter: {}, first: 10) {\n    edges { node { id startsAt seatsLeft activity { name } venue { name } } }\n  }\n}\n',
     },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
