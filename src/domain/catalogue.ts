@@ -21,6 +21,10 @@ export function validateVenue(input: VenueInput): void {
     .throwIfAny();
 }
 
+export function validateCoach(input: { displayName: string }): void {
+  new Issues().text('displayName', input.displayName, { max: 100 }).throwIfAny();
+}
+
 export interface ActivityInput {
   name: string;
   audience: Audience;

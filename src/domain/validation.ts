@@ -63,7 +63,3 @@ export function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
-
-export function isWholeNumber(value: number | null | undefined): boolean {
-  return value === null || value === undefined || Number.isInteger(value);
-}

@@ -3,6 +3,7 @@ import { prisma } from '../db/client.js';
 import {
   defaultCredits,
   validateActivity,
+  validateCoach,
   validateOffer,
   validateSession,
   validateVenue,
@@ -51,7 +52,7 @@ export async function createCoach(
 ): Promise<Coach> {
   await requireOrganization(input.organizationId);
   await requireStaff(context, input.organizationId);
-  new Issues().text('displayName', input.displayName, { max: 100 }).throwIfAny();
+  validateCoach(input);
   return prisma.coach.create({
     data: { organizationId: input.organizationId, displayName: input.displayName.trim() },
   });

@@ -2,7 +2,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { signToken } from '../auth/tokens.js';
 import type { Context } from '../context.js';
 import { prisma } from '../db/client.js';
-import { EmailTakenError, InvalidCredentialsError, NotFoundError } from '../domain/errors.js';
+import { EmailTakenError, InvalidCredentialsError } from '../domain/errors.js';
 import { validateBeneficiary, validateSignUp, type BeneficiaryInput, type SignUpInput } from '../domain/members.js';
 import { normalizeEmail } from '../domain/validation.js';
 import { calendarDate, DEFAULT_TIME_ZONE } from '../domain/time.js';
@@ -55,12 +55,4 @@ export async function addBeneficiary(context: Context, input: BeneficiaryInput):
       birthDate: input.birthDate,
     },
   });
-}
-
-/** The viewer's member row; NotFound when the account was erased under a live token. */
-export async function viewerMember(context: Context): Promise<Member> {
-  const memberId = requireViewer(context);
-  const member = await prisma.member.findUnique({ where: { id: memberId } });
-  if (!member || member.erasedAt) throw new NotFoundError('entity.member');
-  return member;
 }

@@ -9,6 +9,7 @@ import {
   type OfferInput,
   type SessionInput,
   validateActivity,
+  validateCoach,
   validateOffer,
   validateSession,
   validateVenue,
@@ -165,5 +166,16 @@ describe('validateVenue', () => {
     ['an address over 500 characters', { address: 'a'.repeat(501) }, [['address', 'validation.tooLong']]],
   ])('%s gives %j', (_name, patch, expected) => {
     expect(issuePairs(() => validateVenue({ ...venue, ...patch }))).toEqual(expected);
+  });
+});
+
+describe('validateCoach', () => {
+  it.each([
+    ['Camille', []],
+    ['   ', [['displayName', 'validation.required']]],
+    ['x'.repeat(100), []],
+    ['x'.repeat(101), [['displayName', 'validation.tooLong']]],
+  ])('%j gives %j', (displayName, expected) => {
+    expect(issuePairs(() => validateCoach({ displayName }))).toEqual(expected);
   });
 });
