@@ -25,6 +25,12 @@ export const ERROR_CODES = [
   'REGISTRATION_NOT_VERIFIED',
   'WITHDRAWAL_NOT_ALLOWED',
   'PAUSE_LIMIT_EXCEEDED',
+  'BOOKING_NOT_CANCELLABLE',
+  'CREDIT_NOT_RESTORABLE',
+  'ORDER_NOT_PAYABLE',
+  'ATTENDANCE_NOT_ALLOWED',
+  'SESSION_ALREADY_CANCELLED',
+  'EXTENSION_NOT_ALLOWED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -54,6 +60,13 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   REGISTRATION_NOT_VERIFIED: 'Staff must verify the registration before payment.',
   WITHDRAWAL_NOT_ALLOWED: 'Past 14 days, or a class was already booked or taken.',
   PAUSE_LIMIT_EXCEEDED: 'More than the yearly pause allowance (2 months) without a medical exception.',
+  BOOKING_NOT_CANCELLABLE: 'The booking is no longer active (already cancelled or attended), or its session has started.',
+  CREDIT_NOT_RESTORABLE:
+    'Nothing to restore: the credit was already returned or restored, the booking was not paid with a credit, or its entitlement has expired (extend it first).',
+  ORDER_NOT_PAYABLE: 'The order is already paid, refunded or cancelled.',
+  ATTENDANCE_NOT_ALLOWED: 'Attendance can be taken from one hour before the start, on a confirmed (or already marked) booking of a scheduled session.',
+  SESSION_ALREADY_CANCELLED: 'The session was already cancelled.',
+  EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid, and only to a later date.',
 };
 
 /**
@@ -137,5 +150,100 @@ export class InvalidTokenError extends DomainError {
 export class ConflictError extends ValidationError {
   constructor(field: string[], messageKey: MessageKey) {
     super([{ field, messageKey }]);
+  }
+}
+
+// ─── Booking and credits ──────────────────────────────────────────────────────────────────────
+
+export class SessionFullError extends DomainError {
+  readonly code = 'SESSION_FULL';
+  constructor() {
+    super('error.sessionFull');
+  }
+}
+
+export class SessionNotBookableError extends DomainError {
+  readonly code = 'SESSION_NOT_BOOKABLE';
+  constructor(reason: 'cancelled' | 'started') {
+    super(reason === 'cancelled' ? 'error.sessionNotBookable.cancelled' : 'error.sessionNotBookable.started');
+  }
+}
+
+export class AlreadyBookedError extends DomainError {
+  readonly code = 'ALREADY_BOOKED';
+  constructor() {
+    super('error.alreadyBooked');
+  }
+}
+
+export class NotEligibleError extends DomainError {
+  readonly code = 'NOT_ELIGIBLE';
+  constructor(messageKey: 'error.notEligible.age' | 'error.notEligible.credit' | 'error.notEligible.otherOrganization') {
+    super(messageKey);
+  }
+}
+
+export class NoCreditError extends DomainError {
+  readonly code = 'NO_CREDIT';
+  constructor() {
+    super('error.noCredit');
+  }
+}
+
+export class RescheduleNotAllowedError extends DomainError {
+  readonly code = 'RESCHEDULE_NOT_ALLOWED';
+  constructor(params: { deadline: string }) {
+    super('error.rescheduleNotAllowed', params);
+  }
+}
+
+export class BookingNotCancellableError extends DomainError {
+  readonly code = 'BOOKING_NOT_CANCELLABLE';
+  constructor(reason: 'inactive' | 'started') {
+    super(reason === 'inactive' ? 'error.bookingNotCancellable.inactive' : 'error.bookingNotCancellable.started');
+  }
+}
+
+export class CreditNotRestorableError extends DomainError {
+  readonly code = 'CREDIT_NOT_RESTORABLE';
+  constructor(reason: 'alreadyRestored' | 'notForfeited' | 'noCredit' | 'expired') {
+    super(`error.creditNotRestorable.${reason}`);
+  }
+}
+
+export class AttendanceNotAllowedError extends DomainError {
+  readonly code = 'ATTENDANCE_NOT_ALLOWED';
+  constructor(reason: 'tooEarly' | 'inactive') {
+    super(reason === 'tooEarly' ? 'error.attendance.tooEarly' : 'error.attendance.inactive');
+  }
+}
+
+export class SessionAlreadyCancelledError extends DomainError {
+  readonly code = 'SESSION_ALREADY_CANCELLED';
+  constructor() {
+    super('error.sessionAlreadyCancelled');
+  }
+}
+
+export class ExtensionNotAllowedError extends DomainError {
+  readonly code = 'EXTENSION_NOT_ALLOWED';
+  constructor(reason: 'expired' | 'notLater') {
+    super(reason === 'expired' ? 'error.extension.expired' : 'error.extension.notLater');
+  }
+}
+
+// ─── Orders ───────────────────────────────────────────────────────────────────────────────────
+
+export class PaymentExceedsBalanceError extends DomainError {
+  readonly code = 'PAYMENT_EXCEEDS_BALANCE';
+  constructor(params: { due: string }) {
+    super('error.paymentExceedsBalance', params);
+  }
+}
+
+export class OrderNotPayableError extends DomainError {
+  readonly code = 'ORDER_NOT_PAYABLE';
+  constructor() {
+    super('error.orderNotPayable');
   }
 }

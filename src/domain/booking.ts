@@ -1,0 +1,92 @@
+import type { Audience, LateCancellation, SessionStatus } from '../generated/prisma/enums.js';
+import { ageInMonths, calendarDate, hoursBefore } from './time.js';
+
+// The booking rules of SPEC §5, as pure functions of their inputs ("now" is always passed in).
+
+/** Why a session cannot take a new booking right now, or null when it can (seats aside). */
+export function bookingBlocker(
+  session: { status: SessionStatus; startsAt: Date },
+  now: Date,
+): 'cancelled' | 'started' | null {
+  if (session.status !== 'SCHEDULED') return 'cancelled';
+  if (session.startsAt.getTime() <= now.getTime()) return 'started';
+  return null;
+}
+
+/** An adult class without an explicit minimum takes people from 18; a child class, up to 17. */
+export const ADULT_MIN_AGE_MONTHS = 18 * 12;
+
+export interface AudiencePolicy {
+  audience: Audience;
+  minAgeMonths: number | null;
+  maxAgeMonths: number | null;
+}
+
+/** The age range an activity accepts, in whole months, with the audience's defaults applied. */
+export function ageRange(policy: AudiencePolicy): { min: number; max: number } {
+  const adult = policy.audience === 'ADULT';
+  return {
+    min: policy.minAgeMonths ?? (adult ? ADULT_MIN_AGE_MONTHS : 0),
+    max: policy.maxAgeMonths ?? (adult ? Number.POSITIVE_INFINITY : ADULT_MIN_AGE_MONTHS - 1),
+  };
+}
+
+/**
+ * Whether a beneficiary fits an activity's audience on the day of the session, in the
+ * organisation's zone (a baby class for 6 to 36 months checks the age on the session date,
+ * not on the booking date).
+ */
+export function fitsAudience(
+  policy: AudiencePolicy,
+  birthDate: Date,
+  sessionStartsAt: Date,
+  timeZone: string,
+): boolean {
+  const age = ageInMonths(birthDate, calendarDate(sessionStartsAt, timeZone));
+  const { min, max } = ageRange(policy);
+  return age >= min && age <= max;
+}
+
+export interface CancellationPolicy {
+  /** Elapsed hours of notice (003: adults 4, children 24; 000: 6; private lessons 24). */
+  cancellationNoticeHours: number;
+  lateCancellation: LateCancellation;
+}
+
+export type CancellationOutcome =
+  | { kind: 'IN_TIME'; status: 'CANCELLED'; creditReturned: true; deadline: Date }
+  | { kind: 'LATE'; status: 'LATE_CANCELLED'; creditReturned: boolean; deadline: Date }
+  | { kind: 'STARTED'; deadline: Date };
+
+/**
+ * What cancelling a booking does at `now`. The deadline is `cancellationNoticeHours` elapsed hours
+ * before the start, so a daylight-saving change never moves it; cancelling exactly at the deadline
+ * still respects the notice ("un préavis minimum de quatre heures est respecté"). Late: the credit
+ * is forfeited unless the activity re-credits anyway (000's annual aquabike members). Once the
+ * session has started, there is nothing left to cancel.
+ */
+export function cancellationOutcome(
+  session: { startsAt: Date },
+  policy: CancellationPolicy,
+  now: Date,
+): CancellationOutcome {
+  const deadline = hoursBefore(session.startsAt, policy.cancellationNoticeHours);
+  if (now.getTime() >= session.startsAt.getTime()) return { kind: 'STARTED', deadline };
+  if (now.getTime() <= deadline.getTime()) return { kind: 'IN_TIME', status: 'CANCELLED', creditReturned: true, deadline };
+  return { kind: 'LATE', status: 'LATE_CANCELLED', creditReturned: policy.lateCancellation === 'RECREDIT', deadline };
+}
+
+/**
+ * A booking can be moved (000 "Reprogrammer") only while cancelling it would cost nothing: before
+ * the notice deadline, or later when the activity re-credits late cancellations, never once started.
+ */
+export function rescheduleAllowed(outcome: CancellationOutcome): boolean {
+  return outcome.kind !== 'STARTED' && outcome.creditReturned;
+}
+
+/** Attendance is taken from this long before the start (members arrive 15 minutes early, 003 §7). */
+export const ATTENDANCE_OPENS_BEFORE_HOURS = 1;
+
+export function attendanceOpen(session: { startsAt: Date }, now: Date): boolean {
+  return now.getTime() >= hoursBefore(session.startsAt, ATTENDANCE_OPENS_BEFORE_HOURS).getTime();
+}
