@@ -46,6 +46,7 @@ async function entitlement() {
   return prisma.entitlement.create({
     data: {
       organizationId: fixture.organizationId,
+      memberId: fixture.memberId,
       beneficiaryId: fixture.beneficiaryId,
       offerId: fixture.offerId,
       validFrom: new Date(),
@@ -91,6 +92,33 @@ describe('the credit ledger', () => {
     await prisma.creditLedgerEntry.create({ data: { entitlementId: id, delta: 1, reason: 'RECREDIT', dedupeKey: key } });
     await expect(prisma.creditLedgerEntry.create({ data: { entitlementId: id, delta: 1, reason: 'RECREDIT', dedupeKey: key } })).rejects.toThrow();
     expect((await prisma.entitlement.findUniqueOrThrow({ where: { id } })).creditsRemaining).toBe(1);
+  });
+});
+
+describe('ledger reasons', () => {
+  it.each([
+    ['GRANT', -1],
+    ['RECREDIT', -1],
+    ['RELEASE', -1],
+    ['DEBIT', 1],
+    ['HOLD', 1],
+    ['EXPIRE', 1],
+    ['FORFEIT', 1],
+    ['ROLLOVER', 0],
+    ['ADJUSTMENT', 0],
+  ] as const)('refuses a %s entry of %i', async (reason, delta) => {
+    const { id } = await entitlement();
+    await prisma.creditLedgerEntry.create({ data: { entitlementId: id, delta: 5, reason: 'GRANT' } });
+    await expect(prisma.creditLedgerEntry.create({ data: { entitlementId: id, delta, reason } })).rejects.toThrow();
+    expect((await prisma.entitlement.findUniqueOrThrow({ where: { id } })).creditsRemaining).toBe(5);
+  });
+
+  it('records a forfeit of 0 (a late cancellation keeps its debit) without moving the balance', async () => {
+    const { id } = await entitlement();
+    await prisma.creditLedgerEntry.create({ data: { entitlementId: id, delta: 1, reason: 'GRANT' } });
+    await prisma.creditLedgerEntry.create({ data: { entitlementId: id, delta: -1, reason: 'DEBIT' } });
+    await prisma.creditLedgerEntry.create({ data: { entitlementId: id, delta: 0, reason: 'FORFEIT' } });
+    expect((await prisma.entitlement.findUniqueOrThrow({ where: { id } })).creditsRemaining).toBe(0);
   });
 });
 

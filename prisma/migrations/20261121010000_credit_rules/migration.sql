@@ -5,6 +5,15 @@
 ALTER TABLE "Entitlement" ADD COLUMN "carriedFromId" UUID,
 ADD COLUMN "rolloverCount" INTEGER NOT NULL DEFAULT 0;
 
+-- The beneficiary's account holder, so that a member's credits are one indexed read.
+ALTER TABLE "Entitlement" ADD COLUMN "memberId" UUID;
+UPDATE "Entitlement" e SET "memberId" = b."memberId" FROM "Beneficiary" b WHERE b."id" = e."beneficiaryId";
+ALTER TABLE "Entitlement" ALTER COLUMN "memberId" SET NOT NULL;
+
+CREATE INDEX "Entitlement_memberId_validUntil_idx" ON "Entitlement"("memberId", "validUntil");
+
+ALTER TABLE "Entitlement" ADD CONSTRAINT "Entitlement_memberId_fkey" FOREIGN KEY ("memberId") REFERENCES "Member"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
 CREATE UNIQUE INDEX "Entitlement_carriedFromId_key" ON "Entitlement"("carriedFromId");
 
 ALTER TABLE "Entitlement" ADD CONSTRAINT "Entitlement_carriedFromId_fkey" FOREIGN KEY ("carriedFromId") REFERENCES "Entitlement"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
