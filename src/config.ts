@@ -21,6 +21,8 @@ export interface Config {
   stripeWebhookSecret: string | undefined;
   stripeApiBase: string | undefined;
   publicUrl: string;
+  /** How often each instance looks for due work (expiries, renewals); 0 turns the timer off. */
+  jobIntervalMs: number;
 }
 
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -43,6 +45,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 4000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT is not a port number: ${env.PORT}`);
   const databaseUrl = env.DATABASE_URL || undefined;
+  const jobIntervalMs = Number(env.JOB_INTERVAL_MS ?? 10_000);
+  if (!Number.isInteger(jobIntervalMs) || jobIntervalMs < 0) throw new Error(`JOB_INTERVAL_MS is not a whole number of milliseconds: ${env.JOB_INTERVAL_MS}`);
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -60,5 +64,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
     stripeApiBase: env.STRIPE_API_BASE || undefined,
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    jobIntervalMs,
   };
 }

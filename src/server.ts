@@ -5,17 +5,18 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { bearer, configureTokens, viewerFromToken } from './auth/tokens.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock, TestClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
 import { type Database, openDatabase } from './db/client.js';
 import { seedDemoData } from './demo/seed.js';
 import { DomainError } from './domain/errors.js';
 import { type EventBus, openEvents } from './events/pubsub.js';
+import { startJobTimer } from './jobs/timer.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
 import { logger } from './logger.js';
-import { schema } from './schema/index.js';
+import { schema, testClockSchema } from './schema/index.js';
 import { useTranslatedDomainErrors } from './translate-errors.js';
 
 export interface App {
@@ -65,14 +66,15 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
   return defaultMaskError(error, message, isDev);
 }
 
-export async function createApp(config: Config, clock: Clock = systemClock): Promise<App> {
+export async function createApp(config: Config, givenClock?: Clock): Promise<App> {
+  const clock = givenClock ?? (config.testClock ? new TestClock() : systemClock);
   configureTokens(config.jwtSecret, config.tokenTtlSeconds);
   const database = await openDatabase(config);
   const events = openEvents(config.redisUrl);
   if (config.demoData) await seedDemoData(clock);
 
   const yoga = createYoga<Record<string, unknown>, Context>({
-    schema,
+    schema: config.testClock ? testClockSchema : schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     context: (initial) => buildContext(initial as ContextSeed, clock),
@@ -152,9 +154,14 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     wsServer,
   );
 
+  // Due work (expiry, renewals) runs on a timer in every instance; SKIP LOCKED shares it out. With
+  // the test clock, only advanceClock runs it, so that it runs in order and before answering.
+  const jobs = config.testClock || config.jobIntervalMs <= 0 ? null : startJobTimer(clock, config.jobIntervalMs);
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      await jobs?.stop();
       for (const socket of wsServer.clients) socket.close(1001, 'Server shutting down');
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => {

@@ -66,7 +66,7 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   ORDER_NOT_PAYABLE: 'The order is already paid, refunded or cancelled.',
   ATTENDANCE_NOT_ALLOWED: 'Attendance can be taken from one hour before the start, on a confirmed (or already marked) booking of a scheduled session.',
   SESSION_ALREADY_CANCELLED: 'The session was already cancelled.',
-  EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid, and only to a later date.',
+  EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid (003 §9.2: requested before the end of validity).',
 };
 
 /**
@@ -227,8 +227,8 @@ export class SessionAlreadyCancelledError extends DomainError {
 
 export class ExtensionNotAllowedError extends DomainError {
   readonly code = 'EXTENSION_NOT_ALLOWED';
-  constructor(reason: 'expired' | 'notLater') {
-    super(reason === 'expired' ? 'error.extension.expired' : 'error.extension.notLater');
+  constructor() {
+    super('error.extension.expired');
   }
 }
 

@@ -9,6 +9,7 @@ import { prisma } from '../db/client.js';
 import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
+import { isStaff, isStaffForBeneficiary } from '../services/access.js';
 import { decodeGlobalIdOrNothing } from './common/ids.js';
 
 export interface AuthScopes {
@@ -17,6 +18,10 @@ export interface AuthScopes {
   loggedIn: boolean;
   /** The viewer is this member. */
   self: string;
+  /** The viewer is staff (STAFF or ADMIN) of this organization. */
+  staffOf: string;
+  /** The viewer is staff of an organization this beneficiary booked or bought from. */
+  staffOfBeneficiary: string;
 }
 
 export const builder = new SchemaBuilder<{
@@ -40,6 +45,9 @@ export const builder = new SchemaBuilder<{
       public: true,
       loggedIn: context.viewer !== null,
       self: (memberId) => context.viewer?.memberId === memberId,
+      staffOf: async (organizationId) => (context.viewer ? isStaff(context.viewer.memberId, organizationId) : false),
+      staffOfBeneficiary: async (beneficiaryId) =>
+        context.viewer ? isStaffForBeneficiary(context.viewer.memberId, beneficiaryId) : false,
     }),
     unauthorizedError: (_parent, context) =>
       context.viewer ? new ForbiddenError() : new UnauthenticatedError(),

@@ -1,4 +1,5 @@
-import { lexicographicSortSchema } from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { type GraphQLSchema, lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './common/scalars.js';
 import './common/errors.js';
@@ -12,6 +13,16 @@ import './catalogue/types.js';
 import './catalogue/queries.js';
 import './catalogue/mutations.js';
 import './catalogue/subscriptions.js';
+import './booking/types.js';
+import './booking/queries.js';
+import './booking/mutations.js';
+import './credit/types.js';
+import './credit/queries.js';
+import './credit/mutations.js';
+import './order/types.js';
+import './order/queries.js';
+import './order/mutations.js';
+import { TEST_CLOCK_FIELDS } from './clock/fields.js';
 
 builder.queryType({
   description: 'Reads. Every field declares who may call it; most catalogue data is public.',
@@ -26,5 +37,19 @@ builder.subscriptionType({
   authScopes: { loggedIn: true },
 });
 
-/** The executable schema, types sorted by name (as printed in schema.graphql). */
-export const schema = lexicographicSortSchema(builder.toSchema());
+/** Every field, the test clock's included (served only with TEST_CLOCK=1), types sorted by name. */
+export const testClockSchema = lexicographicSortSchema(builder.toSchema());
+
+const TEST_CLOCK_TYPES = new Set(['AdvanceClockInput', 'AdvanceClockSuccess', 'AdvanceClockResult']);
+
+function withoutTestClock(full: GraphQLSchema): GraphQLSchema {
+  return mapSchema(full, {
+    [MapperKind.QUERY_ROOT_FIELD]: (field, name) => ((TEST_CLOCK_FIELDS.query as readonly string[]).includes(name) ? null : field),
+    [MapperKind.MUTATION_ROOT_FIELD]: (field, name) =>
+      (TEST_CLOCK_FIELDS.mutation as readonly string[]).includes(name) ? null : field,
+    [MapperKind.TYPE]: (type) => (TEST_CLOCK_TYPES.has(type.name) ? null : type),
+  });
+}
+
+/** The executable schema every other server serves, as printed in schema.graphql. */
+export const schema = withoutTestClock(testClockSchema);

@@ -27,3 +27,38 @@ export async function requireStaff(context: Pick<Context, 'viewer'>, organizatio
   if (!role || !STAFF_ROLES.includes(role)) throw new ForbiddenError('error.forbidden.staffOnly');
   return memberId;
 }
+
+/**
+ * The viewer acting on something that belongs to `ownerId` in an organisation: allowed when the
+ * viewer is the owner, or is staff there (acting on the member's behalf at the desk).
+ */
+export async function requireOwnerOrStaff(
+  context: Pick<Context, 'viewer'>,
+  ownerId: string,
+  organizationId: string,
+): Promise<{ viewerId: string; onBehalf: boolean }> {
+  const viewerId = requireViewer(context);
+  if (viewerId === ownerId) return { viewerId, onBehalf: false };
+  const role = await roleIn(viewerId, organizationId);
+  if (!role || !STAFF_ROLES.includes(role)) throw new ForbiddenError();
+  return { viewerId, onBehalf: true };
+}
+
+export async function isStaff(memberId: string, organizationId: string): Promise<boolean> {
+  const role = await roleIn(memberId, organizationId);
+  return role !== null && STAFF_ROLES.includes(role);
+}
+
+/**
+ * Whether the viewer is staff of an organisation where this beneficiary has booked or bought
+ * something: staff see the people on their registers and orders, and nobody else's.
+ */
+export async function isStaffForBeneficiary(memberId: string, beneficiaryId: string): Promise<boolean> {
+  const rows = await prisma.$queryRaw<unknown[]>`
+    SELECT 1 FROM "Membership" m
+     WHERE m."memberId" = ${memberId}::uuid AND m."role" IN ('STAFF', 'ADMIN')
+       AND (EXISTS (SELECT 1 FROM "Booking" b WHERE b."beneficiaryId" = ${beneficiaryId}::uuid AND b."organizationId" = m."organizationId")
+         OR EXISTS (SELECT 1 FROM "Order" o WHERE o."beneficiaryId" = ${beneficiaryId}::uuid AND o."organizationId" = m."organizationId"))
+     LIMIT 1`;
+  return rows.length > 0;
+}

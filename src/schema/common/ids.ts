@@ -13,6 +13,10 @@ const ENTITY: Record<string, MessageKey> = {
   Coach: 'entity.coach',
   Member: 'entity.member',
   Beneficiary: 'entity.beneficiary',
+  Booking: 'entity.booking',
+  Order: 'entity.order',
+  Entitlement: 'entity.entitlement',
+  Subscription: 'entity.subscription',
 };
 
 /**

@@ -20,7 +20,7 @@ export const BeneficiaryRef = builder.prismaNode('Beneficiary', {
   id: { field: 'id', description: 'Global ID (Relay).' },
   nullable: true,
   description: 'A person who attends classes. Bookings are always for a beneficiary.',
-  authScopes: (beneficiary) => ({ self: beneficiary.memberId }),
+  authScopes: (beneficiary) => ({ self: beneficiary.memberId, staffOfBeneficiary: beneficiary.id }),
   fields: (t) => ({
     firstName: t.exposeString('firstName', { description: 'First name.' }),
     lastName: t.exposeString('lastName', { description: 'Last name.' }),

@@ -1,0 +1,67 @@
+import { hoursBefore } from '../../domain/time.js';
+import type { BookingStatus } from '../../generated/prisma/enums.js';
+import { builder } from '../builder.js';
+
+export const BookingStatusEnum = builder.enumType('BookingStatus', {
+  description: 'Where a booking stands.',
+  values: {
+    CONFIRMED: { description: 'A seat is held and a credit was used.' },
+    CANCELLED: { description: 'Cancelled in time (or moved, or the session was cancelled): the credit came back.' },
+    LATE_CANCELLED: { description: "Cancelled after the notice deadline: the credit is lost unless the activity re-credits." },
+    ATTENDED: { description: 'Staff marked the beneficiary present.' },
+    NO_SHOW: { description: 'Staff marked the beneficiary absent: the credit is spent.' },
+  } satisfies Record<BookingStatus, unknown>,
+});
+
+export const AttendanceStatusEnum = builder.enumType('AttendanceStatus', {
+  description: 'What staff record when taking attendance.',
+  values: {
+    ATTENDED: { description: 'Present.' },
+    NO_SHOW: { description: 'Absent without cancelling.' },
+  },
+});
+
+export const BookingRef = builder.prismaNode('Booking', {
+  id: { field: 'id', description: 'Global ID (Relay).' },
+  nullable: true,
+  description: "A beneficiary's seat in a session. Visible to the member who owns it and to the organization's staff.",
+  authScopes: (booking) => ({ self: booking.memberId, staffOf: booking.organizationId }),
+  fields: (t) => ({
+    status: t.expose('status', { type: BookingStatusEnum, description: 'Where the booking stands.' }),
+    session: t.relation('session', { description: 'The session booked.' }),
+    beneficiary: t.relation('beneficiary', { description: 'Who attends.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was booked.' }),
+    cancelledAt: t.expose('cancelledAt', { type: 'DateTime', nullable: true, description: 'When it was cancelled or moved.' }),
+    freeCancellationUntil: t.field({
+      type: 'DateTime',
+      description:
+        "Last instant to cancel (or move) without losing the credit: the activity's notice in elapsed hours before the start.",
+      select: { session: { select: { startsAt: true, activity: { select: { cancellationNoticeHours: true } } } } },
+      resolve: (booking) => hoursBefore(booking.session.startsAt, booking.session.activity.cancellationNoticeHours),
+    }),
+    entitlement: t.relation('entitlement', { nullable: true, description: 'The credits this booking was paid with.' }),
+    bookedByStaff: t.boolean({
+      description: 'True when staff booked on the member’s behalf.',
+      select: { bookedById: true },
+      resolve: (booking) => booking.bookedById !== null,
+    }),
+    creditRestoredAt: t.expose('creditRestoredAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When staff restored a forfeited credit (medical certificate).',
+    }),
+    attendanceAt: t.expose('attendanceAt', { type: 'DateTime', nullable: true, description: 'When attendance was taken.' }),
+    rescheduledFrom: t.relation('rescheduledFrom', { nullable: true, description: 'The booking this one was moved from.' }),
+    rescheduledTo: t.relation('rescheduledTo', { nullable: true, description: 'The booking this one was moved to.' }),
+  }),
+});
+
+export const BookingFilter = builder.inputType('BookingFilter', {
+  description: "Which of a member's bookings.",
+  fields: (t) => ({
+    upcoming: t.boolean({
+      required: false,
+      description: 'True: confirmed bookings of sessions that have not started, soonest first. False or absent: every booking, newest first.',
+    }),
+  }),
+});

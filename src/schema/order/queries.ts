@@ -1,0 +1,16 @@
+import { builder } from '../builder.js';
+
+builder.prismaObjectField('Member', 'orders', (t) =>
+  t.relatedConnection(
+    'orders',
+    {
+      cursor: 'id',
+      description: "The member's orders, newest first.",
+      query: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] },
+      defaultSize: 50,
+      maxSize: 200,
+    },
+    { name: 'OrderConnection', description: 'A page of orders.' },
+    { name: 'OrderEdge', description: 'An order with its cursor.' },
+  ),
+);

@@ -1,0 +1,500 @@
+import type { Context } from '../context.js';
+import { prisma } from '../db/client.js';
+import { transaction, type Tx } from '../db/transaction.js';
+import {
+  attendanceOpen,
+  bookingBlocker,
+  cancellationOutcome,
+  fitsAudience,
+  rescheduleAllowed,
+  type CancellationOutcome,
+} from '../domain/booking.js';
+import { chooseCredits, lotFit } from '../domain/credits.js';
+import {
+  AlreadyBookedError,
+  AttendanceNotAllowedError,
+  BookingNotCancellableError,
+  CreditNotRestorableError,
+  ForbiddenError,
+  NoCreditError,
+  NotEligibleError,
+  NotFoundError,
+  RescheduleNotAllowedError,
+  SessionAlreadyCancelledError,
+  SessionFullError,
+  SessionNotBookableError,
+  ValidationError,
+} from '../domain/errors.js';
+import { publishSessionChanged } from '../events/pubsub.js';
+import type { Booking, Entitlement, Session } from '../generated/prisma/client.js';
+import type { Locale } from '../i18n/messages.js';
+import { requireOwnerOrStaff, requireStaff, requireViewer, roleIn } from './access.js';
+import { isUniqueViolation } from './errors.js';
+import { appendEntry, loadCreditLots, lockEntitlement, returnCredit } from './ledger.js';
+import { queueEmail } from './notifications.js';
+
+// Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
+// case: a seat is taken by a compare-and-swap UPDATE on the session, a credit by locking its
+// entitlement row and appending a ledger entry (a CHECK refuses a negative balance), and a second
+// active booking by a partial unique index. Locks are always taken in the same order (booking,
+// then sessions by id, then entitlements) so that concurrent use cases cannot deadlock.
+// Events are published only after the transaction commits.
+
+const sessionWithRules = {
+  activity: true,
+  venue: true,
+  organization: { select: { id: true, timeZone: true, slug: true } },
+} as const;
+
+async function loadSession(id: string, field: string) {
+  const session = await prisma.session.findUnique({ where: { id }, include: sessionWithRules });
+  if (!session) throw new NotFoundError('entity.session', [field]);
+  return session;
+}
+
+function changed(session: Pick<Session, 'id' | 'organizationId' | 'venueId' | 'activityId' | 'startsAt'>): () => void {
+  return () =>
+    publishSessionChanged({
+      sessionId: session.id,
+      organizationId: session.organizationId,
+      venueId: session.venueId,
+      activityId: session.activityId,
+      startsAt: session.startsAt.toISOString(),
+    });
+}
+
+/** Takes one seat by compare-and-swap; explains precisely why when none could be taken. */
+async function takeSeat(tx: Tx, sessionId: string, now: Date): Promise<void> {
+  const taken = await tx.$executeRaw`
+    UPDATE "Session" SET "seatsTaken" = "seatsTaken" + 1
+     WHERE "id" = ${sessionId}::uuid AND "status" = 'SCHEDULED' AND "startsAt" > ${now}
+       AND "seatsTaken" < "capacity"`;
+  if (taken === 1) return;
+  const current = await tx.session.findUniqueOrThrow({ where: { id: sessionId } });
+  const blocker = bookingBlocker(current, now);
+  if (blocker) throw new SessionNotBookableError(blocker);
+  throw new SessionFullError();
+}
+
+async function freeSeat(tx: Tx, sessionId: string): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE "Session" SET "seatsTaken" = "seatsTaken" - 1 WHERE "id" = ${sessionId}::uuid AND "seatsTaken" > 0`;
+}
+
+/**
+ * Picks and locks the credit a booking uses: the one that expires first unless the caller named
+ * one. The chosen lot is re-read under its row lock; if a concurrent booking emptied it
+ * meanwhile, the next candidate is tried.
+ */
+async function takeCredit(
+  tx: Tx,
+  session: { id: string; organizationId: string; activityId: string; venueId: string; startsAt: Date },
+  beneficiaryId: string,
+  requestedId: string | null | undefined,
+  now: Date,
+): Promise<Entitlement> {
+  const lots = await loadCreditLots(tx, beneficiaryId, session.organizationId);
+  if (requestedId && !lots.some((lot) => lot.id === requestedId)) {
+    // Not among the usable lots: say whether it exists, is someone else's, or is empty/expired.
+    const named = await tx.entitlement.findUnique({ where: { id: requestedId } });
+    if (!named) throw new NotFoundError('entity.entitlement', ['entitlementId']);
+    if (named.beneficiaryId !== beneficiaryId) {
+      throw new ValidationError([{ field: ['entitlementId'], messageKey: 'validation.otherBeneficiary' }]);
+    }
+    if (named.organizationId !== session.organizationId) throw new NotEligibleError('error.notEligible.otherOrganization');
+    throw new NoCreditError();
+  }
+  const choice = chooseCredits(lots, session, beneficiaryId, now, requestedId);
+  if (!choice.ok) {
+    if (choice.reason === 'NOT_ELIGIBLE') throw new NotEligibleError('error.notEligible.credit');
+    throw new NoCreditError();
+  }
+  for (const candidate of choice.candidates) {
+    const locked = await lockEntitlement(tx, candidate.id);
+    if (!locked) continue;
+    const fresh = { ...candidate, status: locked.status, validUntil: locked.validUntil, creditsRemaining: locked.creditsRemaining };
+    if (lotFit(fresh, session, beneficiaryId, now) === 'OK') return locked;
+  }
+  throw new NoCreditError();
+}
+
+async function memberContact(tx: Tx, memberId: string): Promise<{ email: string; locale: string }> {
+  return tx.member.findUniqueOrThrow({ where: { id: memberId }, select: { email: true, locale: true } });
+}
+
+type SessionWithRules = Awaited<ReturnType<typeof loadSession>>;
+
+function sessionSummary(session: SessionWithRules) {
+  return {
+    sessionId: session.id,
+    activity: session.activity.name,
+    startsAt: session.startsAt.toISOString(),
+    timeZone: session.organization.timeZone,
+    venue: { name: session.venue.name, address: session.venue.address, city: session.venue.city, postalCode: session.venue.postalCode },
+  };
+}
+
+export async function bookSession(
+  context: Context,
+  input: { sessionId: string; beneficiaryId: string; entitlementId?: string | null },
+): Promise<Booking> {
+  const [session, beneficiary] = await Promise.all([
+    loadSession(input.sessionId, 'sessionId'),
+    prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
+  ]);
+  if (!beneficiary || beneficiary.erasedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
+  const { viewerId, onBehalf } = await requireOwnerOrStaff(context, beneficiary.memberId, session.organizationId);
+  const now = context.clock.now();
+
+  // Answers that need no lock come first, so a refused request costs no seat or credit lock.
+  const blocker = bookingBlocker(session, now);
+  if (blocker) throw new SessionNotBookableError(blocker);
+  if (!fitsAudience(session.activity, beneficiary.birthDate, session.startsAt, session.organization.timeZone)) {
+    throw new NotEligibleError('error.notEligible.age');
+  }
+  // A friendly answer for the common case; the partial unique index is what guarantees it.
+  const active = await prisma.booking.findFirst({
+    where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: { in: ['CONFIRMED', 'ATTENDED', 'NO_SHOW'] } },
+    select: { id: true },
+  });
+  if (active) throw new AlreadyBookedError();
+
+  const booking = await transaction(async (tx) => {
+    await takeSeat(tx, session.id, now);
+    const entitlement = await takeCredit(tx, session, beneficiary.id, input.entitlementId, now);
+    let created: Booking;
+    try {
+      created = await tx.booking.create({
+        data: {
+          organizationId: session.organizationId,
+          sessionId: session.id,
+          beneficiaryId: beneficiary.id,
+          memberId: beneficiary.memberId,
+          bookedById: onBehalf ? viewerId : null,
+          entitlementId: entitlement.id,
+          createdAt: now,
+        },
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AlreadyBookedError();
+      throw error;
+    }
+    await appendEntry(tx, {
+      entitlementId: entitlement.id,
+      delta: -1,
+      reason: 'DEBIT',
+      bookingId: created.id,
+      actorId: onBehalf ? viewerId : null,
+    });
+    const contact = await memberContact(tx, beneficiary.memberId);
+    await queueEmail(tx, {
+      organizationId: session.organizationId,
+      to: contact.email,
+      locale: contact.locale,
+      template: 'booking-confirmed',
+      payload: { bookingId: created.id, beneficiary: beneficiary.firstName, ...sessionSummary(session) },
+      dedupeKey: `booking-confirmed:${created.id}`,
+    });
+    return created;
+  });
+  changed(session)();
+  return booking;
+}
+
+/** Locks a booking row and returns it as it is now. */
+async function lockBooking(tx: Tx, id: string): Promise<Booking> {
+  const [row] = await tx.$queryRaw<Booking[]>`SELECT * FROM "Booking" WHERE "id" = ${id}::uuid FOR UPDATE`;
+  if (!row) throw new NotFoundError('entity.booking', ['bookingId']);
+  return row;
+}
+
+async function loadBooking(id: string) {
+  const booking = await prisma.booking.findUnique({ where: { id }, include: { session: { include: sessionWithRules } } });
+  if (!booking) throw new NotFoundError('entity.booking', ['bookingId']);
+  return booking;
+}
+
+export interface CancelResult {
+  booking: Booking;
+  creditReturned: boolean;
+}
+
+/**
+ * Cancels a booking under the activity's notice (003 §8, 004, 000): in time the credit comes
+ * back; late the booking is LATE_CANCELLED and the credit forfeited (a FORFEIT entry records it;
+ * the booking's DEBIT stands), unless the activity re-credits late cancellations. The seat is
+ * freed either way.
+ */
+export async function cancelBooking(context: Context, input: { bookingId: string }): Promise<CancelResult> {
+  const found = await loadBooking(input.bookingId);
+  const { viewerId, onBehalf } = await requireOwnerOrStaff(context, found.memberId, found.organizationId);
+  const session = found.session;
+  const now = context.clock.now();
+
+  const result = await transaction(async (tx) => {
+    const booking = await lockBooking(tx, found.id);
+    if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
+    const outcome = cancellationOutcome(session, session.activity, now);
+    if (outcome.kind === 'STARTED') throw new BookingNotCancellableError('started');
+    const cancelled = await tx.booking.update({ where: { id: booking.id }, data: { status: outcome.status, cancelledAt: now } });
+    await freeSeat(tx, session.id);
+    const actorId = onBehalf ? viewerId : null;
+    if (booking.entitlementId) {
+      if (outcome.creditReturned) {
+        await returnCredit(
+          tx,
+          {
+            entitlementId: booking.entitlementId,
+            bookingId: booking.id,
+            dedupeKey: `cancel:${booking.id}`,
+            note: outcome.kind === 'LATE' ? 'Late cancellation, re-credited by the activity policy.' : 'Cancelled in time.',
+            actorId,
+          },
+          now,
+        );
+      } else {
+        await appendEntry(tx, {
+          entitlementId: booking.entitlementId,
+          delta: 0,
+          reason: 'FORFEIT',
+          bookingId: booking.id,
+          actorId,
+          note: `Late cancellation: less than ${session.activity.cancellationNoticeHours} h before the start.`,
+          dedupeKey: `cancel:${booking.id}`,
+        });
+      }
+    }
+    const contact = await memberContact(tx, booking.memberId);
+    await queueEmail(tx, {
+      organizationId: booking.organizationId,
+      to: contact.email,
+      locale: contact.locale,
+      template: 'booking-cancelled',
+      payload: { bookingId: booking.id, late: outcome.kind === 'LATE', creditReturned: outcome.creditReturned, ...sessionSummary(session) },
+      dedupeKey: `booking-cancelled:${booking.id}`,
+    });
+    return { booking: cancelled, creditReturned: outcome.creditReturned };
+  });
+  changed(session)();
+  return result;
+}
+
+function formatDeadline(outcome: CancellationOutcome, timeZone: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', {
+    dateStyle: 'long',
+    timeStyle: 'short',
+    timeZone,
+  }).format(outcome.deadline);
+}
+
+/**
+ * Moves a booking to another session atomically (000 "Reprogrammer"), keeping its credit: the
+ * old booking becomes CANCELLED and a new one, linked to it, takes a seat in the new session.
+ * Allowed only while cancelling would cost nothing.
+ */
+export async function rescheduleBooking(context: Context, input: { bookingId: string; sessionId: string }): Promise<Booking> {
+  const found = await loadBooking(input.bookingId);
+  const { viewerId, onBehalf } = await requireOwnerOrStaff(context, found.memberId, found.organizationId);
+  const target = await loadSession(input.sessionId, 'sessionId');
+  if (target.organizationId !== found.organizationId) {
+    throw new ValidationError([{ field: ['sessionId'], messageKey: 'validation.otherOrganization' }]);
+  }
+  if (target.id === found.sessionId) throw new ValidationError([{ field: ['sessionId'], messageKey: 'validation.sameSession' }]);
+  const now = context.clock.now();
+  const timeZone = target.organization.timeZone;
+  const beneficiary = await prisma.beneficiary.findUniqueOrThrow({ where: { id: found.beneficiaryId } });
+  const blocker = bookingBlocker(target, now);
+  if (blocker) throw new SessionNotBookableError(blocker);
+  if (!fitsAudience(target.activity, beneficiary.birthDate, target.startsAt, timeZone)) throw new NotEligibleError('error.notEligible.age');
+
+  const moved = await transaction(async (tx) => {
+    const booking = await lockBooking(tx, found.id);
+    if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
+    const outcome = cancellationOutcome(found.session, found.session.activity, now);
+    if (!rescheduleAllowed(outcome)) {
+      throw new RescheduleNotAllowedError({ deadline: formatDeadline(outcome, timeZone, context.locale) });
+    }
+    // Both sessions' rows, in id order.
+    if (booking.sessionId < target.id) {
+      await freeSeat(tx, booking.sessionId);
+      await takeSeat(tx, target.id, now);
+    } else {
+      await takeSeat(tx, target.id, now);
+      await freeSeat(tx, booking.sessionId);
+    }
+    if (booking.entitlementId) {
+      const [lot] = await loadCreditLotsById(tx, booking.entitlementId, booking.beneficiaryId, booking.organizationId);
+      const fit = lot ? lotFit({ ...lot, creditsRemaining: 1 }, target, booking.beneficiaryId, now) : 'NOT_VALID';
+      if (fit !== 'OK') throw new NotEligibleError('error.notEligible.credit');
+    }
+    await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+    let created: Booking;
+    try {
+      created = await tx.booking.create({
+        data: {
+          organizationId: booking.organizationId,
+          sessionId: target.id,
+          beneficiaryId: booking.beneficiaryId,
+          memberId: booking.memberId,
+          bookedById: onBehalf ? viewerId : booking.bookedById,
+          entitlementId: booking.entitlementId,
+          orderId: booking.orderId,
+          rescheduledFromId: booking.id,
+          createdAt: now,
+        },
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AlreadyBookedError();
+      throw error;
+    }
+    const contact = await memberContact(tx, booking.memberId);
+    await queueEmail(tx, {
+      organizationId: booking.organizationId,
+      to: contact.email,
+      locale: contact.locale,
+      template: 'booking-rescheduled',
+      payload: { bookingId: created.id, previousSessionId: booking.sessionId, beneficiary: beneficiary.firstName, ...sessionSummary(target) },
+      dedupeKey: `booking-rescheduled:${created.id}`,
+    });
+    return created;
+  });
+  changed(found.session)();
+  changed(target)();
+  return moved;
+}
+
+/** The lot a booking was paid with, whatever its balance (a reschedule keeps the credit already spent). */
+async function loadCreditLotsById(tx: Tx, entitlementId: string, beneficiaryId: string, organizationId: string) {
+  const row = await tx.entitlement.findUnique({
+    where: { id: entitlementId },
+    include: {
+      offer: { select: { activities: { select: { activityId: true } }, venues: { select: { venueId: true } } } },
+      subscription: { select: { status: true } },
+    },
+  });
+  if (!row || row.beneficiaryId !== beneficiaryId || row.organizationId !== organizationId) return [];
+  return [
+    {
+      id: row.id,
+      beneficiaryId: row.beneficiaryId,
+      organizationId: row.organizationId,
+      status: row.status,
+      validFrom: row.validFrom,
+      validUntil: row.validUntil,
+      creditsRemaining: row.creditsRemaining,
+      rolloverCount: row.rolloverCount,
+      activityIds: row.offer.activities.map((link) => link.activityId),
+      venueIds: row.offer.venues.map((link) => link.venueId),
+      suspended: row.subscription?.status === 'SUSPENDED',
+    },
+  ];
+}
+
+/**
+ * Staff give back a forfeited credit on a medical certificate (003 §8, 004), once per booking:
+ * the booking's row lock serialises attempts and a unique dedupe key on the ledger backs it.
+ */
+export async function restoreCredit(context: Context, input: { bookingId: string; note: string }): Promise<Booking> {
+  const found = await loadBooking(input.bookingId);
+  const staffId = await requireStaff(context, found.organizationId);
+  const note = input.note.trim();
+  if (!note) throw new ValidationError([{ field: ['note'], messageKey: 'validation.reasonRequired' }]);
+  if (note.length > 500) throw new ValidationError([{ field: ['note'], messageKey: 'validation.tooLong', params: { max: 500 } }]);
+  const now = context.clock.now();
+  return transaction(async (tx) => {
+    const booking = await lockBooking(tx, found.id);
+    if (!booking.entitlementId) throw new CreditNotRestorableError('noCredit');
+    if (booking.creditRestoredAt) throw new CreditNotRestorableError('alreadyRestored');
+    const forfeited =
+      booking.status === 'NO_SHOW' ||
+      (booking.status === 'LATE_CANCELLED' &&
+        (await tx.creditLedgerEntry.count({ where: { bookingId: booking.id, reason: 'FORFEIT' } })) > 0);
+    if (!forfeited) throw new CreditNotRestorableError('notForfeited');
+    const lot = await lockEntitlement(tx, booking.entitlementId);
+    if (!lot || lot.status !== 'ACTIVE' || lot.validUntil.getTime() <= now.getTime()) throw new CreditNotRestorableError('expired');
+    await appendEntry(tx, {
+      entitlementId: lot.id,
+      delta: 1,
+      reason: 'RECREDIT',
+      bookingId: booking.id,
+      actorId: staffId,
+      note,
+      dedupeKey: `restore:${booking.id}`,
+    });
+    return tx.booking.update({ where: { id: booking.id }, data: { creditRestoredAt: now } });
+  });
+}
+
+/** Staff or the session's coaches take attendance: ATTENDED or NO_SHOW (a no-show's credit is spent). */
+export async function markAttendance(
+  context: Context,
+  input: { bookingId: string; status: 'ATTENDED' | 'NO_SHOW' },
+): Promise<Booking> {
+  const found = await loadBooking(input.bookingId);
+  const role = await roleIn(requireViewer(context), found.organizationId);
+  if (!role || role === 'MEMBER') throw new ForbiddenError('error.forbidden.staffOnly');
+  const now = context.clock.now();
+  if (!attendanceOpen(found.session, now)) throw new AttendanceNotAllowedError('tooEarly');
+  return transaction(async (tx) => {
+    const booking = await lockBooking(tx, found.id);
+    if (!['CONFIRMED', 'ATTENDED', 'NO_SHOW'].includes(booking.status) || found.session.status !== 'SCHEDULED') {
+      throw new AttendanceNotAllowedError('inactive');
+    }
+    // A no-show whose credit was restored on a certificate stays a no-show.
+    if (booking.creditRestoredAt && input.status === 'ATTENDED') throw new AttendanceNotAllowedError('inactive');
+    return tx.booking.update({ where: { id: booking.id }, data: { status: input.status, attendanceAt: now } });
+  });
+}
+
+/**
+ * The organisation cancels a session (003 §8, 004): every active booking is cancelled and its
+ * credit returned, and every booked member is told, all in one transaction.
+ */
+export async function cancelSession(context: Context, input: { sessionId: string; reason: string }): Promise<Session> {
+  const found = await loadSession(input.sessionId, 'sessionId');
+  const staffId = await requireStaff(context, found.organizationId);
+  const reason = input.reason.trim();
+  if (!reason) throw new ValidationError([{ field: ['reason'], messageKey: 'validation.reasonRequired' }]);
+  if (reason.length > 500) throw new ValidationError([{ field: ['reason'], messageKey: 'validation.tooLong', params: { max: 500 } }]);
+  const now = context.clock.now();
+
+  const session = await transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<Session[]>`SELECT * FROM "Session" WHERE "id" = ${found.id}::uuid FOR UPDATE`;
+    if (!locked || locked.status === 'CANCELLED') throw new SessionAlreadyCancelledError();
+    const bookings = await tx.$queryRaw<Booking[]>`
+      SELECT * FROM "Booking"
+       WHERE "sessionId" = ${found.id}::uuid AND "status" IN ('CONFIRMED', 'ATTENDED', 'NO_SHOW')
+       ORDER BY "id" FOR UPDATE`;
+    for (const booking of bookings) {
+      await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+      if (booking.entitlementId && !booking.creditRestoredAt) {
+        await returnCredit(
+          tx,
+          {
+            entitlementId: booking.entitlementId,
+            bookingId: booking.id,
+            dedupeKey: `session-cancelled:${booking.id}`,
+            note: `Session cancelled by the organization: ${reason}`,
+            actorId: staffId,
+          },
+          now,
+        );
+      }
+      const contact = await memberContact(tx, booking.memberId);
+      await queueEmail(tx, {
+        organizationId: booking.organizationId,
+        to: contact.email,
+        locale: contact.locale,
+        template: 'session-cancelled',
+        payload: { bookingId: booking.id, reason, creditReturned: Boolean(booking.entitlementId), ...sessionSummary(found) },
+        dedupeKey: `session-cancelled:${booking.id}`,
+      });
+    }
+    return tx.session.update({
+      where: { id: found.id },
+      data: { status: 'CANCELLED', cancelledAt: now, cancellationReason: reason, seatsTaken: 0 },
+    });
+  });
+  changed(session)();
+  return session;
+}

@@ -1,0 +1,30 @@
+import { TestClock } from '../clock.js';
+import type { Context } from '../context.js';
+import { ForbiddenError, ValidationError } from '../domain/errors.js';
+import { jobHandlers } from '../jobs/handlers.js';
+import { nextDueAt, runDueJobs } from '../jobs/worker.js';
+
+/**
+ * Moves the test clock to `to`, stopping at each due job's instant on the way so that every job
+ * runs in order and sees "now" as the moment it was due (a renewal on 1 April runs on 1 April,
+ * then the rollover it enqueued, …). Only servers started with TEST_CLOCK=1 have this.
+ */
+export async function advanceClock(context: Context, input: { to: Date }): Promise<{ now: Date; jobsRun: number }> {
+  const clock = context.clock;
+  if (!(clock instanceof TestClock)) throw new ForbiddenError();
+  if (input.to.getTime() < clock.now().getTime()) {
+    throw new ValidationError([{ field: ['to'], messageKey: 'validation.clockBackwards' }]);
+  }
+  let jobsRun = 0;
+  for (;;) {
+    const next = await nextDueAt(input.to);
+    if (!next) break;
+    clock.advanceTo(next);
+    const ran = await runDueJobs(jobHandlers, clock.now());
+    jobsRun += ran;
+    // A job that keeps failing is retried later (its runAt moves), or given up after its attempts.
+    if (ran === 0) break;
+  }
+  clock.advanceTo(input.to);
+  return { now: clock.now(), jobsRun };
+}

@@ -1,0 +1,40 @@
+import type { Tx } from '../db/transaction.js';
+
+/** Transactional emails (SPEC §8). The outbox worker renders and sends them with retries. */
+export type EmailTemplate =
+  | 'booking-confirmed'
+  | 'booking-cancelled'
+  | 'booking-rescheduled'
+  | 'session-cancelled'
+  | 'order-paid'
+  | 'subscription-renewed';
+
+/**
+ * Queues an email in the caller's transaction, so it exists exactly when its cause committed.
+ * The dedupe key names the cause: work retried after a failure never queues it twice.
+ */
+export async function queueEmail(
+  tx: Tx,
+  email: {
+    organizationId: string;
+    to: string;
+    locale: string;
+    template: EmailTemplate;
+    payload: Record<string, unknown>;
+    dedupeKey: string;
+  },
+): Promise<void> {
+  await tx.outboxEmail.createMany({
+    data: [
+      {
+        organizationId: email.organizationId,
+        toAddress: email.to,
+        locale: email.locale,
+        template: email.template,
+        payload: email.payload as object,
+        dedupeKey: email.dedupeKey,
+      },
+    ],
+    skipDuplicates: true,
+  });
+}

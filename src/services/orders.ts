@@ -1,0 +1,158 @@
+import type { Context } from '../context.js';
+import { prisma } from '../db/client.js';
+import { transaction, type Tx } from '../db/transaction.js';
+import { packValidity } from '../domain/credits.js';
+import {
+  NotFoundError,
+  OrderNotPayableError,
+  PaymentExceedsBalanceError,
+  ValidationError,
+} from '../domain/errors.js';
+import { amountDue, checkPayment, formatMoney, statusAfterPayment } from '../domain/orders.js';
+import type { Order } from '../generated/prisma/client.js';
+import type { PaymentMethod } from '../generated/prisma/enums.js';
+import { requireOwnerOrStaff, requireStaff } from './access.js';
+import { createEntitlement, scheduleExpiry } from './ledger.js';
+import { queueEmail } from './notifications.js';
+import { startSubscription } from './subscriptions.js';
+
+// Orders (SPEC §7). An order is paid by one or more payments of any method (hybrid payment, 001);
+// when the payments cover the total it becomes PAID, gets the organisation's next invoice number,
+// and is fulfilled (credits granted) in the same transaction. Online payment (issue 5) only adds a
+// method: it ends in `applyPayment` like a desk payment does.
+
+export async function purchaseOffer(context: Context, input: { offerId: string; beneficiaryId: string }): Promise<Order> {
+  const [offer, beneficiary] = await Promise.all([
+    prisma.offer.findUnique({ where: { id: input.offerId } }),
+    prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
+  ]);
+  if (!offer) throw new NotFoundError('entity.offer', ['offerId']);
+  if (!beneficiary || beneficiary.erasedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
+  await requireOwnerOrStaff(context, beneficiary.memberId, offer.organizationId);
+  if (!offer.active) throw new ValidationError([{ field: ['offerId'], messageKey: 'validation.offerInactive' }]);
+
+  const now = context.clock.now();
+  return transaction(async (tx) => {
+    const order = await tx.order.create({
+      data: {
+        organizationId: offer.organizationId,
+        memberId: beneficiary.memberId,
+        beneficiaryId: beneficiary.id,
+        offerId: offer.id,
+        currency: offer.currency,
+        subtotalCents: offer.priceCents,
+        totalCents: offer.priceCents,
+      },
+    });
+    // A free offer is paid as soon as it is ordered.
+    return order.totalCents === 0 ? completeOrder(tx, order, now) : order;
+  });
+}
+
+export const DESK_METHODS: PaymentMethod[] = ['CASH', 'CHEQUE', 'ANCV', 'SPORT_PASS', 'CREDIT_NOTE'];
+
+/** Staff record a payment taken at the desk: cash, cheque, ANCV vouchers, sport pass. */
+export async function recordPayment(
+  context: Context,
+  input: { orderId: string; method: PaymentMethod; amountCents: number; reference?: string | null },
+): Promise<Order> {
+  const existing = await prisma.order.findUnique({ where: { id: input.orderId }, select: { organizationId: true } });
+  if (!existing) throw new NotFoundError('entity.order', ['orderId']);
+  const staffId = await requireStaff(context, existing.organizationId);
+  const reference = input.reference?.trim() || null;
+  if (reference && reference.length > 200) {
+    throw new ValidationError([{ field: ['reference'], messageKey: 'validation.tooLong', params: { max: 200 } }]);
+  }
+  if (!DESK_METHODS.includes(input.method) || input.method === 'CREDIT_NOTE') {
+    throw new ValidationError([{ field: ['method'], messageKey: 'validation.deskMethod' }]);
+  }
+  const now = context.clock.now();
+  return transaction(async (tx) => {
+    const order = await lockOrder(tx, input.orderId);
+    return applyPayment(tx, order, { method: input.method, amountCents: input.amountCents, reference, recordedById: staffId }, now, context.locale);
+  });
+}
+
+async function lockOrder(tx: Tx, id: string): Promise<Order> {
+  const [order] = await tx.$queryRaw<Order[]>`SELECT * FROM "Order" WHERE "id" = ${id}::uuid FOR UPDATE`;
+  if (!order) throw new NotFoundError('entity.order', ['orderId']);
+  return order;
+}
+
+/**
+ * Adds a succeeded payment to a locked order: checks it fits what is due, moves the order to
+ * PARTIALLY_PAID or PAID, and completes it when paid.
+ */
+async function applyPayment(
+  tx: Tx,
+  order: Order,
+  payment: { method: PaymentMethod; amountCents: number; reference: string | null; recordedById: string | null },
+  now: Date,
+  locale: 'fr' | 'en',
+): Promise<Order> {
+  const check = checkPayment(order, payment.amountCents);
+  if (!check.ok) {
+    if (check.reason === 'NOT_PAYABLE') throw new OrderNotPayableError();
+    if (check.reason === 'EXCEEDS_BALANCE') throw new PaymentExceedsBalanceError({ due: formatMoney(amountDue(order), order.currency, locale) });
+    throw new ValidationError([{ field: ['amountCents'], messageKey: 'validation.positive' }]);
+  }
+  await tx.payment.create({
+    data: { orderId: order.id, ...payment, status: 'SUCCEEDED', succeededAt: now },
+  });
+  const paidCents = order.paidCents + payment.amountCents;
+  const status = statusAfterPayment({ totalCents: order.totalCents, paidCents });
+  const updated = await tx.order.update({ where: { id: order.id }, data: { paidCents, status } });
+  return status === 'PAID' ? completeOrder(tx, updated, now) : updated;
+}
+
+/**
+ * A fully paid order: the next invoice number of its organisation (taken under the
+ * organisation's row lock, so numbers have no gaps and no duplicates), the receipt, and what it
+ * buys: a pack's credits, or a subscription and its first period.
+ */
+async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Order> {
+  const [{ lastInvoiceNumber }] = await tx.$queryRaw<{ lastInvoiceNumber: number }[]>`
+    UPDATE "Organization" SET "lastInvoiceNumber" = "lastInvoiceNumber" + 1
+     WHERE "id" = ${order.organizationId}::uuid
+     RETURNING "lastInvoiceNumber"` as [{ lastInvoiceNumber: number }];
+  let paid = await tx.order.update({
+    where: { id: order.id },
+    data: { status: 'PAID', paidAt: now, invoiceNumber: lastInvoiceNumber },
+  });
+  const member = await tx.member.findUniqueOrThrow({ where: { id: order.memberId }, select: { email: true, locale: true } });
+  await queueEmail(tx, {
+    organizationId: order.organizationId,
+    to: member.email,
+    locale: member.locale,
+    template: 'order-paid',
+    payload: { orderId: order.id, invoiceNumber: lastInvoiceNumber, totalCents: order.totalCents, currency: order.currency },
+    dedupeKey: `order-paid:${order.id}`,
+  });
+  // Renewal orders pay for a period whose credits were granted when it started.
+  if (!order.offerId || order.subscriptionId) return paid;
+  const offer = await tx.offer.findUniqueOrThrow({ where: { id: order.offerId } });
+  const organization = await tx.organization.findUniqueOrThrow({ where: { id: order.organizationId }, select: { timeZone: true } });
+  if (offer.kind === 'SUBSCRIPTION') {
+    const subscription = await startSubscription(tx, { order, offer, timeZone: organization.timeZone }, now);
+    paid = await tx.order.update({ where: { id: order.id }, data: { subscriptionId: subscription.id, periodIndex: 0 } });
+    return paid;
+  }
+  const validity = packValidity(now, offer.validityDays ?? DEFAULT_VALIDITY_DAYS, organization.timeZone);
+  const entitlement = await createEntitlement(
+    tx,
+    {
+      organizationId: order.organizationId,
+      memberId: order.memberId,
+      beneficiaryId: order.beneficiaryId,
+      offerId: offer.id,
+      orderId: order.id,
+      ...validity,
+    },
+    { credits: offer.credits, reason: 'GRANT', dedupeKey: `grant:order:${order.id}` },
+  );
+  await scheduleExpiry(tx, entitlement);
+  return paid;
+}
+
+/** Validity of an offer created without one (only subscriptions may omit it; kept as a guard). */
+const DEFAULT_VALIDITY_DAYS = 365;
