@@ -77,11 +77,10 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob): Promise<void> {
   const [subscription] = await tx.$queryRaw<Subscription[]>`
     SELECT * FROM "Subscription" WHERE "id" = ${subscriptionId}::uuid FOR UPDATE`;
   if (!subscription || subscription.currentPeriodIndex >= periodIndex) return;
-  const [offer, organization, member] = await Promise.all([
-    tx.offer.findUniqueOrThrow({ where: { id: subscription.offerId } }),
-    tx.organization.findUniqueOrThrow({ where: { id: subscription.organizationId }, select: { timeZone: true } }),
-    tx.member.findUniqueOrThrow({ where: { id: subscription.memberId }, select: { email: true, locale: true } }),
-  ]);
+  // One connection per transaction: its queries run one after another.
+  const offer = await tx.offer.findUniqueOrThrow({ where: { id: subscription.offerId } });
+  const organization = await tx.organization.findUniqueOrThrow({ where: { id: subscription.organizationId }, select: { timeZone: true } });
+  const member = await tx.member.findUniqueOrThrow({ where: { id: subscription.memberId }, select: { email: true, locale: true } });
   const next = periodOf(subscription, offer, periodIndex, organization.timeZone);
   const boundary = next.start;
 

@@ -114,16 +114,21 @@ export async function createCatalogue(app: App) {
 export async function scheduleSession(
   app: App,
   catalogue: Awaited<ReturnType<typeof createCatalogue>>,
-  { startsInHours = 48, capacity = 10 }: { startsInHours?: number; capacity?: number } = {},
+  {
+    startsInHours = 48,
+    capacity = 10,
+    startsAt: at,
+    activityId,
+  }: { startsInHours?: number; capacity?: number; startsAt?: Date; activityId?: string } = {},
 ) {
-  const startsAt = new Date(Date.now() + startsInHours * 3_600_000);
+  const startsAt = at ?? new Date(Date.now() + startsInHours * 3_600_000);
   const endsAt = new Date(startsAt.getTime() + 3_600_000);
   const data = await execute(
     app,
     ScheduleSession,
     {
       input: {
-        activityId: catalogue.activity.id,
+        activityId: activityId ?? catalogue.activity.id,
         venueId: catalogue.venue.id,
         startsAt: startsAt.toISOString(),
         endsAt: endsAt.toISOString(),
@@ -133,4 +138,125 @@ export async function scheduleSession(
     { token: catalogue.admin.token },
   );
   return success(data.scheduleSession, 'ScheduleSessionSuccess').session;
+}
+
+const AddBeneficiary = graphql(`
+  mutation FactoryAddBeneficiary($input: AddBeneficiaryInput!) {
+    addBeneficiary(input: $input) {
+      __typename
+      ... on AddBeneficiarySuccess { beneficiary { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+/** A beneficiary of `member`; an adult born in 1990 unless told otherwise. */
+export async function addBeneficiary(app: App, member: TestMember, birthDate = '1990-05-17', firstName = 'Ada') {
+  const data = await execute(app, AddBeneficiary, { input: { firstName, lastName: 'Lovelace', birthDate } }, { token: member.token });
+  return success(data.addBeneficiary, 'AddBeneficiarySuccess').beneficiary.id;
+}
+
+const CreateOffer = graphql(`
+  mutation FactoryCreateOffer($input: CreateOfferInput!) {
+    createOffer(input: $input) {
+      __typename
+      ... on CreateOfferSuccess { offer { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export type OfferOptions = {
+  kind?: 'PACK' | 'SUBSCRIPTION' | 'SINGLE';
+  credits?: number;
+  priceCents?: number;
+  validityDays?: number | null;
+  period?: 'MONTH' | 'FOUR_WEEKS' | null;
+  activityIds?: string[];
+};
+
+/** A staff-created offer; a 10-credit pack valid 90 days for 100 € by default. */
+export async function createOffer(app: App, catalogue: { admin: TestMember; organization: { id: string } }, options: OfferOptions = {}) {
+  const kind = options.kind ?? 'PACK';
+  const data = await execute(
+    app,
+    CreateOffer,
+    {
+      input: {
+        organizationId: catalogue.organization.id,
+        kind,
+        name: `${kind} ${unique('offer')}`,
+        priceCents: options.priceCents ?? 10_000,
+        credits: options.credits ?? 10,
+        validityDays: kind === 'SUBSCRIPTION' ? null : (options.validityDays ?? 90),
+        period: kind === 'SUBSCRIPTION' ? (options.period ?? 'MONTH') : null,
+        activityIds: options.activityIds ?? [],
+      },
+    },
+    { token: catalogue.admin.token },
+  );
+  return success(data.createOffer, 'CreateOfferSuccess').offer.id;
+}
+
+const PurchaseOffer = graphql(`
+  mutation FactoryPurchaseOffer($input: PurchaseOfferInput!) {
+    purchaseOffer(input: $input) {
+      __typename
+      ... on PurchaseOfferSuccess { order { id status amountDue { amountCents } } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const RecordPayment = graphql(`
+  mutation FactoryRecordPayment($input: RecordPaymentInput!) {
+    recordPayment(input: $input) {
+      __typename
+      ... on RecordPaymentSuccess { order { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+/** The member orders the offer for the beneficiary and staff take the whole amount in cash. */
+export async function buyCredits(
+  app: App,
+  catalogue: { admin: TestMember },
+  member: TestMember,
+  offerId: string,
+  beneficiaryId: string,
+): Promise<string> {
+  const ordered = success(
+    (await execute(app, PurchaseOffer, { input: { offerId, beneficiaryId } }, { token: member.token })).purchaseOffer,
+    'PurchaseOfferSuccess',
+  ).order;
+  if (ordered.status === 'PAID') return ordered.id;
+  const paid = success(
+    (
+      await execute(
+        app,
+        RecordPayment,
+        { input: { orderId: ordered.id, method: 'CASH', amountCents: ordered.amountDue.amountCents } },
+        { token: catalogue.admin.token },
+      )
+    ).recordPayment,
+    'RecordPaymentSuccess',
+  ).order;
+  if (paid.status !== 'PAID') throw new Error(`order not paid: ${paid.status}`);
+  return paid.id;
+}
+
+const BookSession = graphql(`
+  mutation FactoryBookSession($input: BookSessionInput!) {
+    bookSession(input: $input) {
+      __typename
+      ... on BookSessionSuccess { booking { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export async function book(app: App, member: TestMember, sessionId: string, beneficiaryId: string): Promise<string> {
+  const data = await execute(app, BookSession, { input: { sessionId, beneficiaryId } }, { token: member.token });
+  return success(data.bookSession, 'BookSessionSuccess').booking.id;
 }
