@@ -164,3 +164,383 @@ describe('booking', () => {
     expect(await balance(m)).toBe(2);
   });
 });
+
+const CreateActivity = graphql(`
+  mutation BookingsCreateActivity($input: CreateActivityInput!) {
+    createActivity(input: $input) {
+      __typename
+      ... on CreateActivitySuccess { activity { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+async function activity(
+  catalogue: Awaited<ReturnType<typeof createCatalogue>>,
+  input: { audience: 'ADULT' | 'CHILD'; cancellationNoticeHours: number; lateCancellation?: 'FORFEIT' | 'RECREDIT'; minAgeMonths?: number; maxAgeMonths?: number },
+) {
+  const data = await execute(
+    app,
+    CreateActivity,
+    { input: { organizationId: catalogue.organization.id, name: 'Activity', ...input } },
+    { token: catalogue.admin.token },
+  );
+  return success(data.createActivity, 'CreateActivitySuccess').activity.id;
+}
+
+const CancelSession = graphql(`
+  mutation BookingsCancelSession($input: CancelSessionInput!) {
+    cancelSession(input: $input) {
+      __typename
+      ... on CancelSessionSuccess { session { id status seatsLeft } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+describe('booking refusals, each with its code', () => {
+  it('SPEC §5: duplicate, no credit, age, cancelled or started session, full session, someone else’s beneficiary', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 5);
+    const session = await scheduleSession(app, catalogue, { capacity: 1 });
+    const attempt = async (sessionId: string, beneficiaryId: string, who: TestMember = m, locale = 'fr') =>
+      (await request(app, Book, { input: { sessionId, beneficiaryId } }, { token: who.token, locale })).data!.bookSession;
+
+    await book(app, m, session.id, m.beneficiaryId);
+    expect(await attempt(session.id, m.beneficiaryId)).toMatchObject({ code: 'ALREADY_BOOKED' });
+
+    // Full: another member with credits.
+    const other = await member(catalogue, 5);
+    expect(await attempt(session.id, other.beneficiaryId, other, 'en')).toMatchObject({
+      code: 'SESSION_FULL',
+      message: 'No seat left in this session: join the waitlist instead.',
+    });
+
+    // No credit: a member who never bought anything.
+    const broke = await createMember(app);
+    const brokeBeneficiary = await addBeneficiary(app, broke);
+    const open = await scheduleSession(app, catalogue, { capacity: 5 });
+    expect(await attempt(open.id, brokeBeneficiary, broke)).toMatchObject({
+      code: 'NO_CREDIT',
+      message: 'Aucun crédit valable pour cette séance : achetez un pack ou un abonnement.',
+    });
+
+    // Someone else's beneficiary.
+    expect(await attempt(open.id, m.beneficiaryId, other)).toMatchObject({ code: 'FORBIDDEN' });
+
+    // Age on the session date: an adult in a baby class (003: children's classes check age).
+    const babyClass = await activity(catalogue, { audience: 'CHILD', cancellationNoticeHours: 24, minAgeMonths: 6, maxAgeMonths: 36 });
+    const babySession = await scheduleSession(app, catalogue, { activityId: babyClass });
+    expect(await attempt(babySession.id, m.beneficiaryId)).toMatchObject({ code: 'NOT_ELIGIBLE' });
+
+    // Cancelled session.
+    success(
+      (await execute(app, CancelSession, { input: { sessionId: open.id, reason: 'Pool closed' } }, { token: catalogue.admin.token })).cancelSession,
+      'CancelSessionSuccess',
+    );
+    expect(await attempt(open.id, m.beneficiaryId)).toMatchObject({ code: 'SESSION_NOT_BOOKABLE' });
+
+    // No seat or credit was taken by any refusal.
+    expect(await balance(m)).toBe(4);
+    expect(await balance(other)).toBe(5);
+  });
+
+  it('a credit only books the activities its offer covers; naming it explicitly says why it does not fit', async () => {
+    const catalogue = await createCatalogue(app);
+    const otherActivity = await activity(catalogue, { audience: 'ADULT', cancellationNoticeHours: 6 });
+    const m = await createMember(app);
+    const beneficiaryId = await addBeneficiary(app, m);
+    const narrow = await createOffer(app, catalogue, { credits: 2, activityIds: [catalogue.activity.id] });
+    await buyCredits(app, catalogue, m, narrow, beneficiaryId);
+    const [lot] = (await execute(app, MyCredits, {}, { token: m.token })).viewer!.entitlements;
+
+    const session = await scheduleSession(app, catalogue, { activityId: otherActivity });
+    const implicit = (await execute(app, Book, { input: { sessionId: session.id, beneficiaryId } }, { token: m.token })).bookSession;
+    expect(implicit).toMatchObject({ code: 'NO_CREDIT' });
+    const explicit = (
+      await execute(app, Book, { input: { sessionId: session.id, beneficiaryId, entitlementId: lot!.id } }, { token: m.token })
+    ).bookSession;
+    expect(explicit).toMatchObject({ code: 'NOT_ELIGIBLE' });
+  });
+
+  it('SPEC §4: uses the credit that expires first, unless the caller names one', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await createMember(app);
+    const beneficiaryId = await addBeneficiary(app, m);
+    const long = await createOffer(app, catalogue, { credits: 5, validityDays: 365 });
+    const short = await createOffer(app, catalogue, { credits: 5, validityDays: 30 });
+    await buyCredits(app, catalogue, m, long, beneficiaryId);
+    await buyCredits(app, catalogue, m, short, beneficiaryId);
+    const lots = (await execute(app, MyCredits, {}, { token: m.token })).viewer!.entitlements;
+    const shortLot = lots.find((lot) => lot.offer.id === short)!;
+    const longLot = lots.find((lot) => lot.offer.id === long)!;
+
+    const first = await scheduleSession(app, catalogue);
+    const used = success(
+      (await execute(app, Book, { input: { sessionId: first.id, beneficiaryId } }, { token: m.token })).bookSession,
+      'BookSessionSuccess',
+    ).booking;
+    expect(used.entitlement).toMatchObject({ id: shortLot.id, creditsRemaining: 4 });
+
+    const second = await scheduleSession(app, catalogue);
+    const chosen = success(
+      (await execute(app, Book, { input: { sessionId: second.id, beneficiaryId, entitlementId: longLot.id } }, { token: m.token })).bookSession,
+      'BookSessionSuccess',
+    ).booking;
+    expect(chosen.entitlement).toMatchObject({ id: longLot.id, creditsRemaining: 4 });
+  });
+});
+
+describe('cancelling', () => {
+  it('003 §8: an adult class cancelled more than 4 h before is re-credited and frees the seat', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 3);
+    const session = await scheduleSession(app, catalogue, { startsInHours: 5, capacity: 2 });
+    const bookingId = await book(app, m, session.id, m.beneficiaryId);
+    expect(await balance(m)).toBe(2);
+
+    const result = success((await execute(app, Cancel, { input: { bookingId } }, { token: m.token })).cancelBooking, 'CancelBookingSuccess');
+    expect(result).toMatchObject({ creditReturned: true, booking: { status: 'CANCELLED', session: { seatsLeft: 2 } } });
+    expect(await balance(m)).toBe(3);
+    const again = (await execute(app, Cancel, { input: { bookingId } }, { token: m.token })).cancelBooking;
+    expect(again).toMatchObject({ code: 'BOOKING_NOT_CANCELLABLE' });
+    // The slot is free again for the same beneficiary (the unique index only covers active bookings).
+    await book(app, m, session.id, m.beneficiaryId);
+  });
+
+  it('003 §8, 004: cancelled within the notice, the booking is LATE_CANCELLED and the credit forfeited (not an error)', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 3);
+    const session = await scheduleSession(app, catalogue, { startsInHours: 3, capacity: 2 });
+    const bookingId = await book(app, m, session.id, m.beneficiaryId);
+    const result = success((await execute(app, Cancel, { input: { bookingId } }, { token: m.token })).cancelBooking, 'CancelBookingSuccess');
+    expect(result).toMatchObject({ creditReturned: false, booking: { status: 'LATE_CANCELLED', session: { seatsLeft: 2 } } });
+    expect(await balance(m)).toBe(2);
+    const lot = (await execute(app, MyCredits, {}, { token: m.token })).viewer!.entitlements[0]!;
+    expect(lot.ledger.edges.map((e) => [e.node.reason, e.node.delta])).toEqual([
+      ['GRANT', 3],
+      ['DEBIT', -1],
+      ['FORFEIT', 0],
+    ]);
+  });
+
+  it('000: annual aquabike members are re-credited even when late (activity policy RECREDIT)', async () => {
+    const catalogue = await createCatalogue(app);
+    const aquabike = await activity(catalogue, { audience: 'ADULT', cancellationNoticeHours: 6, lateCancellation: 'RECREDIT' });
+    const m = await member(catalogue, 3);
+    const session = await scheduleSession(app, catalogue, { startsInHours: 2, activityId: aquabike });
+    const bookingId = await book(app, m, session.id, m.beneficiaryId);
+    const result = success((await execute(app, Cancel, { input: { bookingId } }, { token: m.token })).cancelBooking, 'CancelBookingSuccess');
+    expect(result).toMatchObject({ creditReturned: true, booking: { status: 'LATE_CANCELLED' } });
+    expect(await balance(m)).toBe(3);
+  });
+
+  it("someone else's booking cannot be cancelled; staff can cancel on a member's behalf", async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 3);
+    const stranger = await createMember(app);
+    const session = await scheduleSession(app, catalogue);
+    const bookingId = await book(app, m, session.id, m.beneficiaryId);
+    expect((await execute(app, Cancel, { input: { bookingId } }, { token: stranger.token })).cancelBooking).toMatchObject({ code: 'FORBIDDEN' });
+    const byStaff = success(
+      (await execute(app, Cancel, { input: { bookingId } }, { token: catalogue.admin.token })).cancelBooking,
+      'CancelBookingSuccess',
+    );
+    expect(byStaff).toMatchObject({ creditReturned: true, booking: { status: 'CANCELLED' } });
+    expect(await balance(m)).toBe(3);
+  });
+});
+
+const Restore = graphql(`
+  mutation BookingsRestore($input: RestoreCreditInput!) {
+    restoreCredit(input: $input) {
+      __typename
+      ... on RestoreCreditSuccess { booking { id status creditRestoredAt entitlement { creditsRemaining } } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Reschedule = graphql(`
+  mutation BookingsReschedule($input: RescheduleBookingInput!) {
+    rescheduleBooking(input: $input) {
+      __typename
+      ... on RescheduleBookingSuccess {
+        booking { id status session { id seatsLeft } entitlement { creditsRemaining } rescheduledFrom { id status session { seatsLeft } } }
+      }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Attendance = graphql(`
+  mutation BookingsAttendance($input: MarkAttendanceInput!) {
+    markAttendance(input: $input) {
+      __typename
+      ... on MarkAttendanceSuccess { booking { id status attendanceAt } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const MyBookings = graphql(`
+  query BookingsMine($filter: BookingFilter) {
+    viewer { bookings(filter: $filter) { edges { node { id status session { id startsAt } } } } }
+  }
+`);
+
+const BookingNode = graphql(`
+  query BookingsNode($id: ID!) {
+    node(id: $id) { __typename ... on Booking { id status beneficiary { id firstName } } }
+  }
+`);
+
+describe('restoring a forfeited credit (medical certificate)', () => {
+  it('003 §8, 004: staff restore once per booking; members cannot; an in-time cancellation has nothing to restore', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 2);
+    const late = await scheduleSession(app, catalogue, { startsInHours: 1 });
+    const lateBooking = await book(app, m, late.id, m.beneficiaryId);
+    success((await execute(app, Cancel, { input: { bookingId: lateBooking } }, { token: m.token })).cancelBooking, 'CancelBookingSuccess');
+    expect(await balance(m)).toBe(1);
+
+    const note = 'Certificat médical du Dr Martin';
+    expect((await execute(app, Restore, { input: { bookingId: lateBooking, note } }, { token: m.token })).restoreCredit).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    // Two staff clicks at once: one restore.
+    const [a, b] = await Promise.all([
+      execute(app, Restore, { input: { bookingId: lateBooking, note } }, { token: catalogue.admin.token }),
+      execute(app, Restore, { input: { bookingId: lateBooking, note } }, { token: catalogue.admin.token }),
+    ]);
+    const outcomes = [a.restoreCredit.__typename, b.restoreCredit.__typename].sort();
+    expect(outcomes).toEqual(['CreditNotRestorableError', 'RestoreCreditSuccess']);
+    expect(await balance(m)).toBe(2);
+    const lot = (await execute(app, MyCredits, {}, { token: m.token })).viewer!.entitlements[0]!;
+    expect(lot.ledger.edges.at(-1)!.node).toMatchObject({ reason: 'RECREDIT', delta: 1, note });
+
+    const inTime = await scheduleSession(app, catalogue, { startsInHours: 48 });
+    const inTimeBooking = await book(app, m, inTime.id, m.beneficiaryId);
+    success((await execute(app, Cancel, { input: { bookingId: inTimeBooking } }, { token: m.token })).cancelBooking, 'CancelBookingSuccess');
+    expect((await execute(app, Restore, { input: { bookingId: inTimeBooking, note } }, { token: catalogue.admin.token })).restoreCredit).toMatchObject({
+      code: 'CREDIT_NOT_RESTORABLE',
+    });
+    expect(await balance(m)).toBe(2);
+  });
+});
+
+describe('rescheduling (000 “Modifier / Reprogrammer”)', () => {
+  it('moves a booking atomically, keeping its credit, while a free cancellation is still possible', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 3);
+    const from = await scheduleSession(app, catalogue, { startsInHours: 24, capacity: 2 });
+    const to = await scheduleSession(app, catalogue, { startsInHours: 30, capacity: 2 });
+    const bookingId = await book(app, m, from.id, m.beneficiaryId);
+    const moved = success(
+      (await execute(app, Reschedule, { input: { bookingId, sessionId: to.id } }, { token: m.token })).rescheduleBooking,
+      'RescheduleBookingSuccess',
+    ).booking;
+    expect(moved).toMatchObject({
+      status: 'CONFIRMED',
+      session: { id: to.id, seatsLeft: 1 },
+      entitlement: { creditsRemaining: 2 },
+      rescheduledFrom: { id: bookingId, status: 'CANCELLED', session: { seatsLeft: 2 } },
+    });
+    expect(await balance(m)).toBe(2);
+  });
+
+  it('is refused past the notice deadline, and into a full session; the original booking stays intact', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 3);
+    const soon = await scheduleSession(app, catalogue, { startsInHours: 2 });
+    const later = await scheduleSession(app, catalogue, { startsInHours: 30 });
+    const soonBooking = await book(app, m, soon.id, m.beneficiaryId);
+    const refused = (
+      await request(app, Reschedule, { input: { bookingId: soonBooking, sessionId: later.id } }, { token: m.token, locale: 'en' })
+    ).data!.rescheduleBooking;
+    expect(refused).toMatchObject({ code: 'RESCHEDULE_NOT_ALLOWED' });
+    expect(refused.__typename === 'RescheduleNotAllowedError' && refused.message).toMatch(/^The free cancellation deadline has passed \(it was /);
+
+    const full = await scheduleSession(app, catalogue, { startsInHours: 40, capacity: 1 });
+    const other = await member(catalogue, 1);
+    await book(app, other, full.id, other.beneficiaryId);
+    const movable = await book(app, m, later.id, m.beneficiaryId);
+    expect((await execute(app, Reschedule, { input: { bookingId: movable, sessionId: full.id } }, { token: m.token })).rescheduleBooking).toMatchObject({
+      code: 'SESSION_FULL',
+    });
+    const bookings = (await execute(app, MyBookings, { filter: { upcoming: true } }, { token: m.token })).viewer!.bookings.edges.map((e) => e.node);
+    expect(bookings.map((b) => [b.session.id, b.status])).toEqual([
+      [soon.id, 'CONFIRMED'],
+      [later.id, 'CONFIRMED'],
+    ]);
+    expect(await balance(m)).toBe(1);
+  });
+});
+
+describe('staff', () => {
+  it('book on a member’s behalf and take attendance from one hour before the start; members cannot', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 3);
+    const now = await scheduleSession(app, catalogue, { startsInHours: 0.5 });
+    const later = await scheduleSession(app, catalogue, { startsInHours: 5 });
+    const booked = success(
+      (await execute(app, Book, { input: { sessionId: now.id, beneficiaryId: m.beneficiaryId } }, { token: catalogue.admin.token })).bookSession,
+      'BookSessionSuccess',
+    ).booking;
+    expect(booked).toMatchObject({ status: 'CONFIRMED', bookedByStaff: true, entitlement: { creditsRemaining: 2 } });
+    // Staff see the booking and its beneficiary; a stranger does not.
+    const seen = await execute(app, BookingNode, { id: booked.id }, { token: catalogue.admin.token });
+    expect(seen.node).toMatchObject({ __typename: 'Booking', beneficiary: { id: m.beneficiaryId, firstName: 'Ada' } });
+    const stranger = await createMember(app);
+    expect((await execute(app, BookingNode, { id: booked.id }, { token: stranger.token })).node).toBeNull();
+
+    expect((await execute(app, Attendance, { input: { bookingId: booked.id, status: 'ATTENDED' } }, { token: m.token })).markAttendance).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    const noShow = success(
+      (await execute(app, Attendance, { input: { bookingId: booked.id, status: 'NO_SHOW' } }, { token: catalogue.admin.token })).markAttendance,
+      'MarkAttendanceSuccess',
+    ).booking;
+    expect(noShow.status).toBe('NO_SHOW');
+    // A no-show's credit can be restored on a certificate.
+    const restored = success(
+      (await execute(app, Restore, { input: { bookingId: booked.id, note: 'Certificat' } }, { token: catalogue.admin.token })).restoreCredit,
+      'RestoreCreditSuccess',
+    ).booking;
+    expect(restored.entitlement).toMatchObject({ creditsRemaining: 3 });
+
+    const laterBooking = await book(app, m, later.id, m.beneficiaryId);
+    expect(
+      (await execute(app, Attendance, { input: { bookingId: laterBooking, status: 'ATTENDED' } }, { token: catalogue.admin.token })).markAttendance,
+    ).toMatchObject({ code: 'ATTENDANCE_NOT_ALLOWED' });
+  });
+
+  it('003 §8, 004: cancelling a session re-credits everyone, frees every seat and queues an email per member', async () => {
+    const catalogue = await createCatalogue(app);
+    const members = await Promise.all([member(catalogue, 2), member(catalogue, 2), member(catalogue, 2)]);
+    const session = await scheduleSession(app, catalogue, { startsInHours: 1, capacity: 3 });
+    const bookingIds = await Promise.all(members.map((m) => book(app, m, session.id, m.beneficiaryId)));
+    // One member had already cancelled late: that credit stays forfeited (the session is cancelled after).
+    success((await execute(app, Cancel, { input: { bookingId: bookingIds[2]! } }, { token: members[2]!.token })).cancelBooking, 'CancelBookingSuccess');
+
+    expect((await execute(app, CancelSession, { input: { sessionId: session.id, reason: 'Pool closed' } }, { token: members[0]!.token })).cancelSession).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    const cancelled = success(
+      (await execute(app, CancelSession, { input: { sessionId: session.id, reason: 'Bassin fermé' } }, { token: catalogue.admin.token })).cancelSession,
+      'CancelSessionSuccess',
+    ).session;
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', seatsLeft: 3 });
+    expect(await balance(members[0]!)).toBe(2);
+    expect(await balance(members[1]!)).toBe(2);
+    expect(await balance(members[2]!)).toBe(1);
+    const emails = await prisma.outboxEmail.findMany({
+      where: { template: 'session-cancelled', toAddress: { in: members.map((m) => m.email) } },
+    });
+    expect(emails.map((e) => e.toAddress).sort()).toEqual([members[0]!.email, members[1]!.email].sort());
+    expect(emails[0]!.payload).toMatchObject({ reason: 'Bassin fermé', venue: { name: 'Pool', city: 'Paris' } });
+    expect((await execute(app, CancelSession, { input: { sessionId: session.id, reason: 'again' } }, { token: catalogue.admin.token })).cancelSession).toMatchObject({
+      code: 'SESSION_ALREADY_CANCELLED',
+    });
+  });
+});

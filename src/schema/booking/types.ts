@@ -1,3 +1,4 @@
+import { ownedOrStaffed } from '../common/visibility.js';
 import { hoursBefore } from '../../domain/time.js';
 import type { BookingStatus } from '../../generated/prisma/enums.js';
 import { builder } from '../builder.js';
@@ -23,6 +24,7 @@ export const AttendanceStatusEnum = builder.enumType('AttendanceStatus', {
 
 export const BookingRef = builder.prismaNode('Booking', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  findUnique: ownedOrStaffed,
   nullable: true,
   description: "A beneficiary's seat in a session. Visible to the member who owns it and to the organization's staff.",
   authScopes: (booking) => ({ self: booking.memberId, staffOf: booking.organizationId }),

@@ -1,3 +1,4 @@
+import { ownedOrStaffed } from '../common/visibility.js';
 import type { EntitlementStatus, LedgerReason, SubscriptionStatus } from '../../generated/prisma/enums.js';
 import { builder } from '../builder.js';
 
@@ -61,6 +62,7 @@ export const ValidityExtensionRef = builder.prismaObject('ValidityExtension', {
 
 export const EntitlementRef = builder.prismaNode('Entitlement', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  findUnique: ownedOrStaffed,
   nullable: true,
   description:
     "Credits a beneficiary can spend: a pack, one subscription period, or credits carried over from the previous period. Visible to the member and to the organization's staff.",
@@ -105,6 +107,7 @@ export const EntitlementRef = builder.prismaNode('Entitlement', {
 export const SubscriptionRef = builder.prismaNode('Subscription', {
   variant: 'MemberSubscription',
   id: { field: 'id', description: 'Global ID (Relay).' },
+  findUnique: ownedOrStaffed,
   nullable: true,
   description: "A subscription (Pass): K credits per period, renewed automatically. Visible to the member and the organization's staff.",
   authScopes: (subscription) => ({ self: subscription.memberId, staffOf: subscription.organizationId }),

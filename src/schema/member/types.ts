@@ -1,7 +1,9 @@
+import { visibleBeneficiary, self } from '../common/visibility.js';
 import { builder } from '../builder.js';
 
 export const MemberRef = builder.prismaNode('Member', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  findUnique: self,
   nullable: true,
   description: 'An account holder. Visible only to themselves.',
   authScopes: (member) => ({ self: member.id }),
@@ -18,6 +20,7 @@ export const MemberRef = builder.prismaNode('Member', {
 
 export const BeneficiaryRef = builder.prismaNode('Beneficiary', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  findUnique: visibleBeneficiary,
   nullable: true,
   description: 'A person who attends classes. Bookings are always for a beneficiary.',
   authScopes: (beneficiary) => ({ self: beneficiary.memberId, staffOfBeneficiary: beneficiary.id }),

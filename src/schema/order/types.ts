@@ -1,3 +1,4 @@
+import { ownedOrStaffed } from '../common/visibility.js';
 import { SubscriptionRef } from '../credit/types.js';
 import { amountDue } from '../../domain/orders.js';
 import type { OrderStatus, PaymentMethod, PaymentStatus } from '../../generated/prisma/enums.js';
@@ -78,6 +79,7 @@ const money = (field: 'totalCents' | 'subtotalCents' | 'discountCents' | 'paidCe
 
 export const OrderRef = builder.prismaNode('Order', {
   id: { field: 'id', description: 'Global ID (Relay).' },
+  findUnique: ownedOrStaffed,
   nullable: true,
   description: "A purchase: an offer for a beneficiary, paid in one or more parts. Visible to the member and the organization's staff.",
   authScopes: (order) => ({ self: order.memberId, staffOf: order.organizationId }),

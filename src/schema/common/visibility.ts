@@ -1,0 +1,33 @@
+import type { Context } from '../../context.js';
+
+// Row filters that make `node(id)` answer null, rather than an authorization error, for records the
+// viewer may not see. The types' authScopes still guard every other path to them.
+
+/** A UUID that names no member: matches nothing for anonymous viewers. */
+const NOBODY = '00000000-0000-0000-0000-000000000000';
+
+const staffMembership = (memberId: string) => ({ memberships: { some: { memberId, role: { in: ['STAFF' as const, 'ADMIN' as const] } } } });
+
+/** Records of a member in an organisation: the member's own, or any of the organisations the viewer staffs. */
+export function ownedOrStaffed(id: string, context: Context) {
+  const viewerId = context.viewer?.memberId ?? NOBODY;
+  return { id, OR: [{ memberId: viewerId }, { organization: staffMembership(viewerId) }] };
+}
+
+/** A beneficiary: the viewer's own, or one who booked or bought from an organisation the viewer staffs. */
+export function visibleBeneficiary(id: string, context: Context) {
+  const viewerId = context.viewer?.memberId ?? NOBODY;
+  return {
+    id,
+    OR: [
+      { memberId: viewerId },
+      { bookings: { some: { organization: staffMembership(viewerId) } } },
+      { orders: { some: { organization: staffMembership(viewerId) } } },
+    ],
+  };
+}
+
+/** A member: only the viewer themself. */
+export function self(id: string, context: Context) {
+  return { id, AND: [{ id: context.viewer?.memberId ?? NOBODY }] };
+}
