@@ -73,3 +73,19 @@ export function success<T extends { __typename?: string }, N extends string>(
   if (result.__typename !== typename) throw new Error(`expected ${typename}, got ${JSON.stringify(result)}`);
   return result as Extract<T, { __typename?: N }>;
 }
+
+/** Runs an operation over real HTTP against a listening server (for races between requests). */
+export async function httpRequest<TResult, TVariables>(
+  url: string,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables?: TVariables,
+  options: RequestOptions = {},
+): Promise<TResult> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.locale) headers['accept-language'] = options.locale;
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: print(document), variables }) });
+  const result = (await response.json()) as GraphQLResponse<TResult>;
+  if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+  return result.data;
+}
