@@ -62,6 +62,9 @@ const fr = {
   'validation.clockBackwards': "L'horloge de test ne peut qu'avancer.",
   'validation.deskMethod': "Au guichet : espèces, chèque, chèques-vacances ANCV ou pass sport (les avoirs se règlent avec leur numéro d'avoir).",
   'validation.entitlementExpired': 'Ce crédit a expiré.',
+  'validation.creditNoteOtherMember': "Cet avoir appartient à un autre client que celui de la commande.",
+  'validation.creditNoteExpired': 'Cet avoir a expiré.',
+  'validation.creditNoteBalance': "Cet avoir ne couvre pas ce montant (reste {remaining}).",
   'validation.adjustment': 'Un ajustement est un nombre entier non nul de crédits, au plus 1000.',
   'validation.adjustmentBelowZero': 'Le solde ne peut pas devenir négatif (solde actuel : {balance}).',
   'entity.organization': 'Organisation',
@@ -77,6 +80,7 @@ const fr = {
   'entity.order': 'Commande',
   'entity.entitlement': 'Crédit',
   'entity.subscription': 'Abonnement',
+  'entity.creditNote': 'Avoir',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -143,6 +147,9 @@ const en: Record<MessageKey, string> = {
   'validation.clockBackwards': 'The test clock can only move forward.',
   'validation.deskMethod': 'At the desk: cash, cheque, ANCV holiday vouchers or sport pass (credit notes are spent with their credit note number).',
   'validation.entitlementExpired': 'This credit has expired.',
+  'validation.creditNoteOtherMember': "This credit note belongs to another client than the order's.",
+  'validation.creditNoteExpired': 'This credit note has expired.',
+  'validation.creditNoteBalance': 'This credit note does not cover this amount ({remaining} left).',
   'validation.adjustment': 'An adjustment is a whole, non-zero number of credits, at most 1000.',
   'validation.adjustmentBelowZero': 'The balance cannot become negative (current balance: {balance}).',
   'entity.organization': 'Organization',
@@ -158,6 +165,7 @@ const en: Record<MessageKey, string> = {
   'entity.order': 'Order',
   'entity.entitlement': 'Entitlement',
   'entity.subscription': 'Subscription',
+  'entity.creditNote': 'Credit note',
 };
 
 export const messages: Record<Locale, Record<MessageKey, string>> = { fr, en };

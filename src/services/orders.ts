@@ -9,7 +9,9 @@ import {
   ValidationError,
 } from '../domain/errors.js';
 import { amountDue, checkPayment, formatMoney, statusAfterPayment } from '../domain/orders.js';
-import type { Order } from '../generated/prisma/client.js';
+import type { CreditNote, Order } from '../generated/prisma/client.js';
+import { addLocalDays } from '../domain/time.js';
+import { Issues, normalizeEmail } from '../domain/validation.js';
 import type { PaymentMethod } from '../generated/prisma/enums.js';
 import { requireOwnerOrStaff, requireStaff } from './access.js';
 import { createEntitlement, scheduleExpiry } from './ledger.js';
@@ -54,7 +56,7 @@ export const DESK_METHODS: PaymentMethod[] = ['CASH', 'CHEQUE', 'ANCV', 'SPORT_P
 /** Staff record a payment taken at the desk: cash, cheque, ANCV vouchers, sport pass. */
 export async function recordPayment(
   context: Context,
-  input: { orderId: string; method: PaymentMethod; amountCents: number; reference?: string | null },
+  input: { orderId: string; method: PaymentMethod; amountCents: number; reference?: string | null; creditNoteId?: string | null },
 ): Promise<Order> {
   const existing = await prisma.order.findUnique({ where: { id: input.orderId }, select: { organizationId: true } });
   if (!existing) throw new NotFoundError('entity.order', ['orderId']);
@@ -63,13 +65,83 @@ export async function recordPayment(
   if (reference && reference.length > 200) {
     throw new ValidationError([{ field: ['reference'], messageKey: 'validation.tooLong', params: { max: 200 } }]);
   }
-  if (!DESK_METHODS.includes(input.method) || input.method === 'CREDIT_NOTE') {
-    throw new ValidationError([{ field: ['method'], messageKey: 'validation.deskMethod' }]);
+  if (!DESK_METHODS.includes(input.method)) throw new ValidationError([{ field: ['method'], messageKey: 'validation.deskMethod' }]);
+  const creditNote = input.method === 'CREDIT_NOTE';
+  if (creditNote !== Boolean(input.creditNoteId)) {
+    throw new ValidationError([{ field: ['creditNoteId'], messageKey: creditNote ? 'validation.required' : 'validation.fieldNotForKind' }]);
   }
   const now = context.clock.now();
   return transaction(async (tx) => {
+    // Lock order: the order, then the credit note it is paid with.
     const order = await lockOrder(tx, input.orderId);
-    return applyPayment(tx, order, { method: input.method, amountCents: input.amountCents, reference, recordedById: staffId }, now, context.locale);
+    if (input.creditNoteId) await spendCreditNote(tx, input.creditNoteId, order, input.amountCents, now, context.locale);
+    return applyPayment(
+      tx,
+      order,
+      { method: input.method, amountCents: input.amountCents, reference, recordedById: staffId, creditNoteId: input.creditNoteId ?? null },
+      now,
+      context.locale,
+    );
+  });
+}
+
+/**
+ * Takes `amountCents` from a credit note ("avoir", 003 §6.1, 004), under its row lock: it must be
+ * the order's member's, of the same organisation, unexpired, and hold enough.
+ */
+async function spendCreditNote(
+  tx: Tx,
+  creditNoteId: string,
+  order: Order,
+  amountCents: number,
+  now: Date,
+  locale: 'fr' | 'en',
+): Promise<void> {
+  const [note] = await tx.$queryRaw<CreditNote[]>`SELECT * FROM "CreditNote" WHERE "id" = ${creditNoteId}::uuid FOR UPDATE`;
+  if (!note || note.organizationId !== order.organizationId) throw new NotFoundError('entity.creditNote', ['creditNoteId']);
+  if (note.memberId !== order.memberId) throw new ValidationError([{ field: ['creditNoteId'], messageKey: 'validation.creditNoteOtherMember' }]);
+  if (note.expiresAt.getTime() <= now.getTime()) throw new ValidationError([{ field: ['creditNoteId'], messageKey: 'validation.creditNoteExpired' }]);
+  if (Number.isInteger(amountCents) && amountCents > note.remainingCents) {
+    throw new ValidationError([
+      { field: ['amountCents'], messageKey: 'validation.creditNoteBalance', params: { remaining: formatMoney(note.remainingCents, order.currency, locale) } },
+    ]);
+  }
+  if (amountCents > 0) await tx.creditNote.update({ where: { id: note.id }, data: { remainingCents: note.remainingCents - amountCents } });
+}
+
+export const MAX_CREDIT_NOTE_CENTS = 1_000_000;
+
+/**
+ * Staff issue a credit note ("avoir") to a member, found by email at the desk; it is valid for the
+ * organisation's `creditNoteValidityDays` (one year by default) and is spent as a payment method.
+ */
+export async function issueCreditNote(
+  context: Context,
+  input: { organizationId: string; memberEmail: string; amountCents: number; reason: string },
+): Promise<CreditNote> {
+  const organization = await prisma.organization.findUnique({ where: { id: input.organizationId } });
+  if (!organization) throw new NotFoundError('entity.organization', ['organizationId']);
+  const staffId = await requireStaff(context, organization.id);
+  const reason = input.reason.trim();
+  const issues = new Issues()
+    .text('reason', reason, { max: 500 })
+    .when(!Number.isInteger(input.amountCents) || input.amountCents <= 0, 'amountCents', 'validation.positive')
+    .when(input.amountCents > MAX_CREDIT_NOTE_CENTS, 'amountCents', 'validation.tooLarge', { max: MAX_CREDIT_NOTE_CENTS });
+  issues.throwIfAny();
+  const member = await prisma.member.findUnique({ where: { email: normalizeEmail(input.memberEmail) } });
+  if (!member || member.erasedAt) throw new NotFoundError('entity.member', ['memberEmail']);
+  const now = context.clock.now();
+  return prisma.creditNote.create({
+    data: {
+      organizationId: organization.id,
+      memberId: member.id,
+      amountCents: input.amountCents,
+      remainingCents: input.amountCents,
+      reason,
+      issuedById: staffId,
+      issuedAt: now,
+      expiresAt: addLocalDays(now, organization.creditNoteValidityDays, organization.timeZone),
+    },
   });
 }
 
@@ -86,7 +158,13 @@ async function lockOrder(tx: Tx, id: string): Promise<Order> {
 async function applyPayment(
   tx: Tx,
   order: Order,
-  payment: { method: PaymentMethod; amountCents: number; reference: string | null; recordedById: string | null },
+  payment: {
+    method: PaymentMethod;
+    amountCents: number;
+    reference: string | null;
+    recordedById: string | null;
+    creditNoteId?: string | null;
+  },
   now: Date,
   locale: 'fr' | 'en',
 ): Promise<Order> {

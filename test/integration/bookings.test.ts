@@ -544,3 +544,84 @@ describe('staff', () => {
     });
   });
 });
+
+const IssueCreditNote = graphql(`
+  mutation BookingsIssueCreditNote($input: IssueCreditNoteInput!) {
+    issueCreditNote(input: $input) {
+      __typename
+      ... on IssueCreditNoteSuccess { creditNote { id amount { amountCents } remaining { amountCents } issuedAt expiresAt } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const MyCreditNotes = graphql(`
+  query BookingsMyCreditNotes {
+    viewer { creditNotes { id remaining { amountCents } reason } }
+  }
+`);
+
+describe('credit notes ("avoir", 003 §6.1, 004)', () => {
+  it('are issued by staff for a year and spent as a payment method, never beyond their balance', async () => {
+    const catalogue = await createCatalogue(app);
+    const buyer = await createMember(app);
+    const beneficiaryId = await addBeneficiary(app, buyer);
+    const offerId = await createOffer(app, catalogue, { credits: 5, priceCents: 6_000 });
+    const staff = { token: catalogue.admin.token };
+
+    expect(
+      (await execute(app, IssueCreditNote, { input: { organizationId: catalogue.organization.id, memberEmail: buyer.email, amountCents: 5_000, reason: 'x' } }, { token: buyer.token }))
+        .issueCreditNote,
+    ).toMatchObject({ code: 'FORBIDDEN' });
+    const note = success(
+      (
+        await execute(
+          app,
+          IssueCreditNote,
+          { input: { organizationId: catalogue.organization.id, memberEmail: buyer.email.toUpperCase(), amountCents: 5_000, reason: 'Piscine fermée' } },
+          staff,
+        )
+      ).issueCreditNote,
+      'IssueCreditNoteSuccess',
+    ).creditNote;
+    const days = (Date.parse(note.expiresAt) - Date.parse(note.issuedAt)) / 86_400_000;
+    expect(days).toBeGreaterThan(364.9);
+    expect(days).toBeLessThan(365.1);
+    expect((await execute(app, MyCreditNotes, {}, { token: buyer.token })).viewer!.creditNotes).toEqual([
+      { id: note.id, remaining: { amountCents: 5_000 }, reason: 'Piscine fermée' },
+    ]);
+
+    const order = success(
+      (await execute(app, Purchase, { input: { offerId, beneficiaryId } }, { token: buyer.token })).purchaseOffer,
+      'PurchaseOfferSuccess',
+    ).order;
+    const missing = (await execute(app, Pay, { input: { orderId: order.id, method: 'CREDIT_NOTE', amountCents: 1_000 } }, staff)).recordPayment;
+    expect(missing).toMatchObject({ code: 'VALIDATION' });
+    const beyond = (
+      await request(app, Pay, { input: { orderId: order.id, method: 'CREDIT_NOTE', amountCents: 5_001, creditNoteId: note.id } }, { ...staff, locale: 'en' })
+    ).data!.recordPayment;
+    expect(beyond).toMatchObject({ code: 'VALIDATION', message: 'This credit note does not cover this amount (€50.00 left).' });
+
+    const part = success(
+      (await execute(app, Pay, { input: { orderId: order.id, method: 'CREDIT_NOTE', amountCents: 5_000, creditNoteId: note.id } }, staff)).recordPayment,
+      'RecordPaymentSuccess',
+    ).order;
+    expect(part).toMatchObject({ status: 'PARTIALLY_PAID', amountDue: { amountCents: 1_000 } });
+    const paid = success(
+      (await execute(app, Pay, { input: { orderId: order.id, method: 'CASH', amountCents: 1_000 } }, staff)).recordPayment,
+      'RecordPaymentSuccess',
+    ).order;
+    expect(paid.status).toBe('PAID');
+    expect((await execute(app, MyCreditNotes, {}, { token: buyer.token })).viewer!.creditNotes[0]!.remaining.amountCents).toBe(0);
+
+    // Someone else's order cannot be paid with this member's credit note.
+    const other = await createMember(app);
+    const otherOrder = success(
+      (await execute(app, Purchase, { input: { offerId, beneficiaryId: await addBeneficiary(app, other) } }, { token: other.token })).purchaseOffer,
+      'PurchaseOfferSuccess',
+    ).order;
+    const foreign = (await execute(app, Pay, { input: { orderId: otherOrder.id, method: 'CREDIT_NOTE', amountCents: 1, creditNoteId: note.id } }, staff))
+      .recordPayment;
+    expect(foreign).toMatchObject({ code: 'VALIDATION' });
+  });
+});

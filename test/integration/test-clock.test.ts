@@ -253,7 +253,7 @@ describe('subscriptions over time', () => {
       const booking = await bookOk(member, march.id, beneficiaryId);
       expect(booking.entitlement?.id).toBe(marchLot.id);
     }
-    expect(usableTotal(await credits(member))).toBe(5 - 5 + 3);
+    expect(usableTotal(await credits(member))).toBe(3);
 
     // 1 April: 3 unused credits carry into April (3 + 8 = 11).
     expect(await advanceTo(april1.set({ minute: 30 }))).toBeGreaterThanOrEqual(1);
@@ -572,6 +572,6 @@ describe('the ledger after all of the above', () => {
     // Every test above left entitlements (packs, subscription periods, carried lots).
     expect(rows.length).toBeGreaterThan(30);
     expect(rows.filter((row) => row.creditsRemaining !== row.ledgerSum)).toEqual([]);
-    expect(rows.filter((row) => row.entries === 0 && row.creditsRemaining !== 0)).toEqual([]);
+    expect(rows.every((row) => row.entries > 0)).toBe(true);
   });
 });

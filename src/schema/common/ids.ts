@@ -17,6 +17,7 @@ const ENTITY: Record<string, MessageKey> = {
   Order: 'entity.order',
   Entitlement: 'entity.entitlement',
   Subscription: 'entity.subscription',
+  CreditNote: 'entity.creditNote',
 };
 
 /**

@@ -1,8 +1,8 @@
 import { OrderNotPayableError, PaymentExceedsBalanceError } from '../../domain/errors.js';
-import { purchaseOffer, recordPayment } from '../../services/orders.js';
+import { issueCreditNote, purchaseOffer, recordPayment } from '../../services/orders.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
-import { DeskPaymentMethodEnum, OrderRef } from './types.js';
+import { CreditNoteRef, DeskPaymentMethodEnum, OrderRef } from './types.js';
 
 defineMutation('purchaseOffer', {
   description:
@@ -26,13 +26,14 @@ defineMutation('purchaseOffer', {
 
 defineMutation('recordPayment', {
   description:
-    'Staff record a payment taken at the desk (cash, cheque, ANCV vouchers, sport pass), possibly one part of several (hybrid payment). More than `amountDue` is refused.',
+    'Staff record a payment taken at the desk (cash, cheque, ANCV vouchers, sport pass, or a credit note), possibly one part of several (hybrid payment, 001). More than `amountDue` is refused.',
   authScopes: { loggedIn: true },
   input: (t) => ({
     orderId: t.id({ required: true, description: 'The order.' }),
     method: t.field({ type: DeskPaymentMethodEnum, required: true, description: 'How it was paid.' }),
     amountCents: t.int({ required: true, description: 'Amount in cents, at most `amountDue`.' }),
     reference: t.string({ required: false, description: 'Cheque number, voucher numbers, pass id…' }),
+    creditNoteId: t.id({ required: false, description: 'With method CREDIT_NOTE: the credit note spent (the order’s member’s).' }),
   }),
   errors: [PaymentExceedsBalanceError, OrderNotPayableError],
   resolve: async (input, context) => ({
@@ -41,6 +42,7 @@ defineMutation('recordPayment', {
       method: input.method,
       amountCents: input.amountCents,
       reference: input.reference,
+      creditNoteId: input.creditNoteId ? decodeId(input.creditNoteId, 'CreditNote', 'creditNoteId') : null,
     }),
   }),
   success: {
@@ -48,5 +50,24 @@ defineMutation('recordPayment', {
     fields: (t) => ({
       order: t.field({ type: OrderRef, description: 'The order, PARTIALLY_PAID or PAID.', resolve: (r) => r.order }),
     }),
+  },
+});
+
+defineMutation('issueCreditNote', {
+  description:
+    'Staff issue a credit note ("avoir") to a member, found by email. It is valid for the organization’s credit-note validity (one year by default) and spent with `recordPayment(method: CREDIT_NOTE)`.',
+  authScopes: { loggedIn: true },
+  input: (t) => ({
+    organizationId: t.id({ required: true, description: 'The organization (staff only).' }),
+    memberEmail: t.string({ required: true, description: 'The member’s login email (any case).' }),
+    amountCents: t.int({ required: true, description: 'Amount in cents.' }),
+    reason: t.string({ required: true, description: 'Why (pool closed for good, goodwill…).' }),
+  }),
+  resolve: async (input, context) => ({
+    creditNote: await issueCreditNote(context, { ...input, organizationId: decodeId(input.organizationId, 'Organization', 'organizationId') }),
+  }),
+  success: {
+    description: 'The credit note was issued.',
+    fields: (t) => ({ creditNote: t.field({ type: CreditNoteRef, description: 'The credit note.', resolve: (r) => r.creditNote }) }),
   },
 });

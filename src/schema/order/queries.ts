@@ -14,3 +14,10 @@ builder.prismaObjectField('Member', 'orders', (t) =>
     { name: 'OrderEdge', description: 'An order with its cursor.' },
   ),
 );
+
+builder.prismaObjectField('Member', 'creditNotes', (t) =>
+  t.relation('creditNotes', {
+    description: "The member's credit notes, newest first.",
+    query: { orderBy: [{ issuedAt: 'desc' as const }, { id: 'desc' as const }] },
+  }),
+);

@@ -108,3 +108,28 @@ export const OrderRef = builder.prismaNode('Order', {
     paidAt: t.expose('paidAt', { type: 'DateTime', nullable: true, description: 'When it became fully paid.' }),
   }),
 });
+
+export const CreditNoteRef = builder.prismaNode('CreditNote', {
+  id: { field: 'id', description: 'Global ID (Relay): pass it as `creditNoteId` to spend it.' },
+  findUnique: ownedOrStaffed,
+  nullable: true,
+  description: 'A credit note ("avoir") issued by staff: money the member can spend on orders until it expires (one year by default).',
+  authScopes: (note) => ({ self: note.memberId, staffOf: note.organizationId }),
+  fields: (t) => ({
+    amount: t.field({
+      type: Money,
+      description: 'Amount issued.',
+      select: { amountCents: true, organization: { select: { currency: true } } },
+      resolve: (note) => ({ amountCents: note.amountCents, currency: note.organization.currency }),
+    }),
+    remaining: t.field({
+      type: Money,
+      description: 'Amount still available.',
+      select: { remainingCents: true, organization: { select: { currency: true } } },
+      resolve: (note) => ({ amountCents: note.remainingCents, currency: note.organization.currency }),
+    }),
+    reason: t.exposeString('reason', { nullable: true, description: 'Why it was issued.' }),
+    issuedAt: t.expose('issuedAt', { type: 'DateTime', description: 'When it was issued.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'It cannot be spent from this instant.' }),
+  }),
+});
