@@ -389,6 +389,12 @@ const MyBookings = graphql(`
   }
 `);
 
+const Register = graphql(`
+  query BookingsRegister($id: ID!) {
+    node(id: $id) { ... on Session { bookings { id status beneficiary { firstName } } } }
+  }
+`);
+
 const BookingNode = graphql(`
   query BookingsNode($id: ID!) {
     node(id: $id) { __typename ... on Booking { id status beneficiary { id firstName } } }
@@ -493,6 +499,12 @@ describe('staff', () => {
     expect(seen.node).toMatchObject({ __typename: 'Booking', beneficiary: { id: m.beneficiaryId, firstName: 'Ada' } });
     const stranger = await createMember(app);
     expect((await execute(app, BookingNode, { id: booked.id }, { token: stranger.token })).node).toBeNull();
+    // The register lists it for staff only.
+    expect((await execute(app, Register, { id: now.id }, { token: catalogue.admin.token })).node).toEqual({
+      bookings: [{ id: booked.id, status: 'CONFIRMED', beneficiary: { firstName: 'Ada' } }],
+    });
+    const denied = await request(app, Register, { id: now.id }, { token: m.token });
+    expect(denied.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
 
     expect((await execute(app, Attendance, { input: { bookingId: booked.id, status: 'ATTENDED' } }, { token: m.token })).markAttendance).toMatchObject({
       code: 'FORBIDDEN',
