@@ -3,6 +3,9 @@ import type { Clock } from '../clock.js';
 import { prisma } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { logger } from '../logger.js';
+import type { Context } from '../context.js';
+import { calendarDate, DEFAULT_TIME_ZONE } from '../domain/time.js';
+import { purchaseOffer, recordPayment } from '../services/orders.js';
 
 /**
  * Demo data for `npm start`: one organisation per seed document, each with its real rules as
@@ -10,6 +13,8 @@ import { logger } from '../logger.js';
  * organisation whose slug exists is left alone.
  */
 export const DEMO_ACCOUNT = { email: 'demo@example.com', password: 'demo-password' };
+/** A member with an adult and a child beneficiary and a paid pack in every demo organisation. */
+export const DEMO_MEMBER = { email: 'member@example.com', password: 'demo-password' };
 
 interface DemoActivity {
   name: string;
@@ -152,6 +157,46 @@ export async function seedDemoData(clock: Clock): Promise<void> {
     created += 1;
   }
   if (created > 0) {
-    logger.info({ organizations: created, login: DEMO_ACCOUNT }, 'demo data loaded (log in as the demo admin)');
+    await seedDemoMember(clock, admin.id);
+    logger.info({ organizations: created, login: DEMO_ACCOUNT, member: DEMO_MEMBER }, 'demo data loaded (log in as the demo admin or member)');
+  }
+}
+
+/**
+ * The demo member buys each organisation's cheapest pack for both beneficiaries, through the same
+ * services as the API (the admin records a cash payment), so they can book at once.
+ */
+async function seedDemoMember(clock: Clock, adminId: string): Promise<void> {
+  if (await prisma.member.findUnique({ where: { email: DEMO_MEMBER.email }, select: { id: true } })) return;
+  const member = await prisma.member.create({
+    data: {
+      email: DEMO_MEMBER.email,
+      passwordHash: await hashPassword(DEMO_MEMBER.password),
+      firstName: 'Camille',
+      lastName: 'Martin',
+    },
+  });
+  const today = calendarDate(clock.now(), DEFAULT_TIME_ZONE);
+  const childBirth = new Date(today);
+  childBirth.setUTCFullYear(childBirth.getUTCFullYear() - 2);
+  const beneficiaries = await Promise.all([
+    prisma.beneficiary.create({ data: { memberId: member.id, firstName: 'Camille', lastName: 'Martin', birthDate: new Date('1988-04-12'), isSelf: true } }),
+    prisma.beneficiary.create({ data: { memberId: member.id, firstName: 'Léo', lastName: 'Martin', birthDate: childBirth } }),
+  ]);
+  const asAdmin: Context = { viewer: { memberId: adminId }, locale: 'fr', clock };
+  const packs = await prisma.offer.findMany({
+    where: { kind: 'PACK', organization: { slug: { in: ORGANIZATIONS.map((demo) => demo.slug) } } },
+    orderBy: { priceCents: 'asc' },
+  });
+  const seen = new Set<string>();
+  for (const pack of packs) {
+    if (seen.has(pack.organizationId)) continue;
+    seen.add(pack.organizationId);
+    for (const beneficiary of beneficiaries) {
+      const order = await purchaseOffer(asAdmin, { offerId: pack.id, beneficiaryId: beneficiary.id });
+      if (order.status !== 'PAID') {
+        await recordPayment(asAdmin, { orderId: order.id, method: 'CASH', amountCents: order.totalCents, reference: 'demo' });
+      }
+    }
   }
 }

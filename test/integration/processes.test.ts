@@ -60,10 +60,10 @@ function stop(started: Started): Promise<number | null> {
   });
 }
 
-async function post(port: number, query: string) {
+async function post(port: number, query: string, token?: string) {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query }),
   });
   return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
@@ -114,6 +114,31 @@ describe('the embedded default (no DATABASE_URL, no REDIS_URL)', () => {
       'mutation { signUp(input: { email: "Embedded@Example.com", password: "embedded-pw", firstName: "E", lastName: "M" }) { __typename } }',
     );
     expect(signUp.data?.signUp).toEqual({ __typename: 'SignUpSuccess' });
+
+    // The demo member books with the pack the demo data bought them: row locks, compare-and-swap
+    // and the ledger trigger work on PGlite too.
+    const login = await post(first.port, 'mutation { logIn(input: { email: "member@example.com", password: "demo-password" }) { ... on LogInSuccess { token } } }');
+    const token = (login.data?.logIn as { token: string }).token;
+    const mine = await post(
+      first.port,
+      '{ viewer { beneficiaries { id firstName } entitlements(usableOnly: true) { creditsRemaining offer { organization { slug } } } } organization(slug: "club-kalisport") { id } }',
+      token,
+    );
+    const viewer = mine.data?.viewer as { beneficiaries: { id: string; firstName: string }[]; entitlements: { creditsRemaining: number; offer: { organization: { slug: string } } }[] };
+    const adult = viewer.beneficiaries.find((b) => b.firstName === 'Camille')!;
+    expect(viewer.entitlements.length).toBe(10); // a pack per organisation for each of two beneficiaries
+    const organizationId = (mine.data?.organization as { id: string }).id;
+    const schedule = await post(first.port, `{ sessions(filter: { organizationId: "${organizationId}" }, first: 1) { edges { node { id seatsLeft } } } }`);
+    const session = (schedule.data?.sessions as { edges: { node: { id: string; seatsLeft: number } }[] }).edges[0]!.node;
+    const booked = await post(
+      first.port,
+      `mutation { bookSession(input: { sessionId: "${session.id}", beneficiaryId: "${adult.id}" }) { __typename ... on BookSessionSuccess { booking { session { seatsLeft } entitlement { creditsRemaining } } } } }`,
+      token,
+    );
+    expect(booked.data?.bookSession).toEqual({
+      __typename: 'BookSessionSuccess',
+      booking: { session: { seatsLeft: session.seatsLeft - 1 }, entitlement: { creditsRemaining: 35 } },
+    });
     expect(await stop(first)).toBe(0);
 
     const second = await startServer(env);
