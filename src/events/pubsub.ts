@@ -13,6 +13,23 @@ export interface SessionChangedEvent {
   startsAt: string;
 }
 
+/** The event for a session row (as stored). */
+export function sessionChanged(session: {
+  id: string;
+  organizationId: string;
+  venueId: string;
+  activityId: string;
+  startsAt: Date;
+}): SessionChangedEvent {
+  return {
+    sessionId: session.id,
+    organizationId: session.organizationId,
+    venueId: session.venueId,
+    activityId: session.activityId,
+    startsAt: session.startsAt.toISOString(),
+  };
+}
+
 export type Topics = {
   'session:changed': [SessionChangedEvent];
 };

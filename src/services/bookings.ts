@@ -25,12 +25,12 @@ import {
   SessionNotBookableError,
   ValidationError,
 } from '../domain/errors.js';
-import { publishSessionChanged } from '../events/pubsub.js';
+import { publishSessionChanged, sessionChanged } from '../events/pubsub.js';
 import type { Booking, Entitlement, Session } from '../generated/prisma/client.js';
 import type { Locale } from '../i18n/messages.js';
 import { requireOwnerOrStaff, requireStaff, requireViewer, roleIn } from './access.js';
 import { isUniqueViolation } from './errors.js';
-import { appendEntry, loadCreditLots, lockEntitlement, returnCredit } from './ledger.js';
+import { appendEntry, loadCreditLot, loadCreditLots, lockEntitlement, returnCredit } from './ledger.js';
 import { queueEmail } from './notifications.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
@@ -52,15 +52,8 @@ async function loadSession(id: string, field: string) {
   return session;
 }
 
-function changed(session: Pick<Session, 'id' | 'organizationId' | 'venueId' | 'activityId' | 'startsAt'>): () => void {
-  return () =>
-    publishSessionChanged({
-      sessionId: session.id,
-      organizationId: session.organizationId,
-      venueId: session.venueId,
-      activityId: session.activityId,
-      startsAt: session.startsAt.toISOString(),
-    });
+function changed(session: Parameters<typeof sessionChanged>[0]): () => void {
+  return () => publishSessionChanged(sessionChanged(session));
 }
 
 /** Takes one seat by compare-and-swap; explains precisely why when none could be taken. */
@@ -323,7 +316,8 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
       await freeSeat(tx, booking.sessionId);
     }
     if (booking.entitlementId) {
-      const [lot] = await loadCreditLotsById(tx, booking.entitlementId, booking.beneficiaryId, booking.organizationId);
+      const lot = await loadCreditLot(tx, booking.entitlementId);
+      // The credit is already spent on this booking: only whether the lot covers the new session matters.
       const fit = lot ? lotFit({ ...lot, creditsRemaining: 1 }, target, booking.beneficiaryId, now) : 'NOT_VALID';
       if (fit !== 'OK') throw new NotEligibleError('error.notEligible.credit');
     }
@@ -361,33 +355,6 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
   changed(found.session)();
   changed(target)();
   return moved;
-}
-
-/** The lot a booking was paid with, whatever its balance (a reschedule keeps the credit already spent). */
-async function loadCreditLotsById(tx: Tx, entitlementId: string, beneficiaryId: string, organizationId: string) {
-  const row = await tx.entitlement.findUnique({
-    where: { id: entitlementId },
-    include: {
-      offer: { select: { activities: { select: { activityId: true } }, venues: { select: { venueId: true } } } },
-      subscription: { select: { status: true } },
-    },
-  });
-  if (!row || row.beneficiaryId !== beneficiaryId || row.organizationId !== organizationId) return [];
-  return [
-    {
-      id: row.id,
-      beneficiaryId: row.beneficiaryId,
-      organizationId: row.organizationId,
-      status: row.status,
-      validFrom: row.validFrom,
-      validUntil: row.validUntil,
-      creditsRemaining: row.creditsRemaining,
-      rolloverCount: row.rolloverCount,
-      activityIds: row.offer.activities.map((link) => link.activityId),
-      venueIds: row.offer.venues.map((link) => link.venueId),
-      suspended: row.subscription?.status === 'SUSPENDED',
-    },
-  ];
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { Issues } from '../domain/validation.js';
 import type { Activity, Coach, Offer, Session, Venue } from '../generated/prisma/client.js';
-import { publishSessionChanged } from '../events/pubsub.js';
+import { publishSessionChanged, sessionChanged } from '../events/pubsub.js';
 import { requireStaff } from './access.js';
 
 // Staff-only writes to an organisation's catalogue. Every id was decoded by the schema layer;
@@ -111,13 +111,7 @@ export async function scheduleSession(
       priceCents: input.priceCents ?? null,
     },
   });
-  publishSessionChanged({
-    sessionId: session.id,
-    organizationId: session.organizationId,
-    venueId: session.venueId,
-    activityId: session.activityId,
-    startsAt: session.startsAt.toISOString(),
-  });
+  publishSessionChanged(sessionChanged(session));
   return session;
 }
 

@@ -29,16 +29,34 @@ export async function lockEntitlement(tx: Tx, id: string): Promise<Entitlement |
   return row ?? null;
 }
 
+/** What the credit rules need besides the entitlement row: what its offer covers, and its subscription's state. */
+const lotRelations = {
+  offer: { select: { activities: { select: { activityId: true } }, venues: { select: { venueId: true } } } },
+  subscription: { select: { status: true } },
+} as const;
+
 /** A beneficiary's entitlements in an organisation that still hold credits, as credit lots. */
 export async function loadCreditLots(tx: Tx, beneficiaryId: string, organizationId: string): Promise<CreditLot[]> {
   const rows = await tx.entitlement.findMany({
     where: { beneficiaryId, organizationId, status: 'ACTIVE', creditsRemaining: { gt: 0 } },
-    include: {
-      offer: { select: { activities: { select: { activityId: true } }, venues: { select: { venueId: true } } } },
-      subscription: { select: { status: true } },
-    },
+    include: lotRelations,
   });
-  return rows.map((row) => ({
+  return rows.map(toCreditLot);
+}
+
+/** One entitlement as a credit lot, whatever its balance (a reschedule keeps the credit already spent). */
+export async function loadCreditLot(tx: Tx, id: string): Promise<CreditLot | null> {
+  const row = await tx.entitlement.findUnique({ where: { id }, include: lotRelations });
+  return row ? toCreditLot(row) : null;
+}
+
+function toCreditLot(
+  row: Entitlement & {
+    offer: { activities: { activityId: string }[]; venues: { venueId: string }[] };
+    subscription: { status: string } | null;
+  },
+): CreditLot {
+  return {
     id: row.id,
     beneficiaryId: row.beneficiaryId,
     organizationId: row.organizationId,
@@ -50,7 +68,7 @@ export async function loadCreditLots(tx: Tx, beneficiaryId: string, organization
     activityIds: row.offer.activities.map((link) => link.activityId),
     venueIds: row.offer.venues.map((link) => link.venueId),
     suspended: row.subscription?.status === 'SUSPENDED',
-  }));
+  };
 }
 
 /** Creates an entitlement and grants its credits, in the caller's transaction. */
