@@ -36,8 +36,8 @@ import { queueEmail } from './notifications.js';
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
 // case: a seat is taken by a compare-and-swap UPDATE on the session, a credit by locking its
 // entitlement row and appending a ledger entry (a CHECK refuses a negative balance), and a second
-// active booking by a partial unique index. Locks are always taken in the same order (booking,
-// then sessions by id, then entitlements) so that concurrent use cases cannot deadlock.
+// active booking by a partial unique index. Locks are always taken in the same order (sessions by
+// id, then bookings by id, then entitlements) so that concurrent use cases cannot deadlock.
 // Events are published only after the transaction commits.
 
 const sessionWithRules = {
@@ -67,6 +67,13 @@ async function takeSeat(tx: Tx, sessionId: string, now: Date): Promise<void> {
   const blocker = bookingBlocker(current, now);
   if (blocker) throw new SessionNotBookableError(blocker);
   throw new SessionFullError();
+}
+
+/** Locks session rows in id order (the first lock of every use case that changes bookings). */
+async function lockSessions(tx: Tx, ids: string[]): Promise<void> {
+  for (const id of [...ids].sort()) {
+    await tx.$queryRaw`SELECT 1 FROM "Session" WHERE "id" = ${id}::uuid FOR UPDATE`;
+  }
 }
 
 async function freeSeat(tx: Tx, sessionId: string): Promise<void> {
@@ -225,6 +232,7 @@ export async function cancelBooking(context: Context, input: { bookingId: string
   const now = context.clock.now();
 
   const result = await transaction(async (tx) => {
+    await lockSessions(tx, [found.sessionId]);
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
     const outcome = cancellationOutcome(session, session.activity, now);
@@ -301,20 +309,15 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
   if (!fitsAudience(target.activity, beneficiary.birthDate, target.startsAt, timeZone)) throw new NotEligibleError('error.notEligible.age');
 
   const moved = await transaction(async (tx) => {
+    await lockSessions(tx, [found.sessionId, target.id]);
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
     const outcome = cancellationOutcome(found.session, found.session.activity, now);
     if (!rescheduleAllowed(outcome)) {
       throw new RescheduleNotAllowedError({ deadline: formatDeadline(outcome, timeZone, context.locale) });
     }
-    // Both sessions' rows, in id order.
-    if (booking.sessionId < target.id) {
-      await freeSeat(tx, booking.sessionId);
-      await takeSeat(tx, target.id, now);
-    } else {
-      await takeSeat(tx, target.id, now);
-      await freeSeat(tx, booking.sessionId);
-    }
+    await takeSeat(tx, target.id, now);
+    await freeSeat(tx, booking.sessionId);
     if (booking.entitlementId) {
       const lot = await loadCreditLot(tx, booking.entitlementId);
       // The credit is already spent on this booking: only whether the lot covers the new session matters.

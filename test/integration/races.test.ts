@@ -52,6 +52,15 @@ const RaceCancel = graphql(`
   }
 `);
 
+const RaceCancelSession = graphql(`
+  mutation RaceCancelSession($input: CancelSessionInput!) {
+    cancelSession(input: $input) {
+      __typename
+      ... on Error { code }
+    }
+  }
+`);
+
 type Outcome = { __typename?: string; code?: string };
 
 function codes(results: Outcome[]): Record<string, number> {
@@ -173,6 +182,38 @@ describe('races', () => {
     const challengerLot = lots.find((lot) => lot.beneficiaryId === rawId(challenger.beneficiaryId))!;
     expect(holderLot.creditsRemaining).toBe(REPEAT); // every booking cancelled in time, every credit back
     expect(challengerLot.creditsRemaining).toBe(REPEAT - seen.challengerWon);
+  });
+
+  it(`staff cancelling a session while members cancel and book it: everyone keeps their credit, nothing stays booked (×${REPEAT})`, async () => {
+    const members = await Promise.all(Array.from({ length: 4 }, () => memberWithCredits(REPEAT)));
+    const staff = catalogue.admin;
+    for (let round = 0; round < REPEAT; round += 1) {
+      const session = await scheduleSession(app, catalogue, { capacity: 10 });
+      const bookingIds = await Promise.all(members.slice(0, 2).map((m) => book(app, m, session.id, m.beneficiaryId)));
+      const [cancelledSession, ...others] = await Promise.all([
+        httpRequest(url, RaceCancelSession, { input: { sessionId: session.id, reason: 'Coach absent' } }, { token: staff.token }).then(
+          (d) => d.cancelSession as Outcome,
+        ),
+        ...bookingIds.map((bookingId, i) =>
+          httpRequest(url, RaceCancel, { input: { bookingId } }, { token: members[i]!.token }).then((d) => d.cancelBooking as Outcome),
+        ),
+        ...members.slice(2).map((m) =>
+          httpRequest(url, RaceBook, { input: { sessionId: session.id, beneficiaryId: m.beneficiaryId } }, { token: m.token }).then(
+            (d) => d.bookSession as Outcome,
+          ),
+        ),
+      ]);
+      expect(cancelledSession.__typename, `round ${round}`).toBe('CancelSessionSuccess');
+      for (const outcome of others) {
+        expect(['CancelBookingSuccess', 'BOOKING_NOT_CANCELLABLE', 'BookSessionSuccess', 'SESSION_NOT_BOOKABLE']).toContain(
+          outcome.code ?? outcome.__typename,
+        );
+      }
+      expect(await seatsAndBookings(rawId(session.id))).toEqual({ seatsTaken: 0, active: 0 });
+    }
+    // Whatever won each race, no credit was lost: every booking was cancelled in time or by the organisation.
+    const lots = await prisma.entitlement.findMany({ where: { beneficiaryId: { in: members.map((m) => rawId(m.beneficiaryId)) } } });
+    expect(lots.map((lot) => lot.creditsRemaining)).toEqual(lots.map(() => REPEAT));
   });
 
   it("after all the races, every balance is the sum of its ledger and every seat count matches the bookings", async () => {
