@@ -418,7 +418,8 @@ export async function markAttendance(
 
 /**
  * The organisation cancels a session (003 §8, 004): every active booking is cancelled and its
- * credit returned, and every booked member is told, all in one transaction.
+ * credit returned, and every booked member is told, all in one transaction. Credits forfeited by
+ * late cancellations of that session are returned as well.
  */
 export async function cancelSession(context: Context, input: { sessionId: string; reason: string }): Promise<Session> {
   const found = await loadSession(input.sessionId, 'sessionId');
@@ -459,6 +460,27 @@ export async function cancelSession(context: Context, input: { sessionId: string
         payload: { bookingId: booking.id, reason, creditReturned: Boolean(booking.entitlementId), ...sessionSummary(found) },
         dedupeKey: `session-cancelled:${booking.id}`,
       });
+    }
+    // A credit lost to a late cancellation comes back too: the class it was for did not take place.
+    const forfeited = await tx.$queryRaw<Booking[]>`
+      SELECT b.* FROM "Booking" b
+       WHERE b."sessionId" = ${found.id}::uuid AND b."status" = 'LATE_CANCELLED' AND b."creditRestoredAt" IS NULL
+         AND b."entitlementId" IS NOT NULL
+         AND EXISTS (SELECT 1 FROM "CreditLedgerEntry" l WHERE l."bookingId" = b."id" AND l."reason" = 'FORFEIT')
+       ORDER BY b."id" FOR UPDATE`;
+    for (const booking of forfeited) {
+      await returnCredit(
+        tx,
+        {
+          entitlementId: booking.entitlementId!,
+          bookingId: booking.id,
+          dedupeKey: `session-cancelled:${booking.id}`,
+          note: `Session cancelled by the organization after a late cancellation: ${reason}`,
+          actorId: staffId,
+        },
+        now,
+      );
+      await tx.booking.update({ where: { id: booking.id }, data: { creditRestoredAt: now } });
     }
     return tx.session.update({
       where: { id: found.id },
