@@ -1,4 +1,4 @@
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { prisma } from './client.js';
 
 export type Tx = Prisma.TransactionClient;
@@ -8,6 +8,22 @@ export type Tx = Prisma.TransactionClient;
  * with FOR UPDATE or changed by compare-and-swap inside). Bursts of parallel bookings queue for
  * pool connections and row locks, so the waits are longer than Prisma's defaults.
  */
-export function transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-  return prisma.$transaction(work, { maxWait: 20_000, timeout: 30_000 });
+export async function transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await prisma.$transaction(work, { maxWait: 20_000, timeout: 30_000 });
+    } catch (error) {
+      // PostgreSQL broke a deadlock or a serialization conflict by aborting this transaction,
+      // which rolled back whole: running it again is safe. The fixed lock order makes it rare.
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+    }
+  }
+}
+
+const MAX_ATTEMPTS = 3;
+
+function isRetryable(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2034') return true;
+  return /\b(40P01|40001)\b|deadlock detected|could not serialize/.test(error.message);
 }

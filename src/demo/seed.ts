@@ -188,6 +188,11 @@ async function seedDemoMember(clock: Clock, adminId: string): Promise<void> {
     where: { kind: 'PACK', organization: { slug: { in: ORGANIZATIONS.map((demo) => demo.slug) } } },
     orderBy: { priceCents: 'asc' },
   });
+  // A member of each organisation, so that its staff may buy on the member's behalf.
+  await prisma.membership.createMany({
+    data: [...new Set(packs.map((pack) => pack.organizationId))].map((organizationId) => ({ organizationId, memberId: member.id })),
+    skipDuplicates: true,
+  });
   const seen = new Set<string>();
   for (const pack of packs) {
     if (seen.has(pack.organizationId)) continue;

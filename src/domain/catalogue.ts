@@ -88,12 +88,19 @@ export function defaultCredits(kind: OfferKind): number | null {
   return kind === 'SINGLE' || kind === 'DISCOVERY' || kind === 'PRIVATE' ? 1 : null;
 }
 
+export const MAX_OFFER_CREDITS = 10_000;
+export const MAX_VALIDITY_DAYS = 3_660;
+export const MAX_PRICE_CENTS = 100_000_000;
+
 export function validateOffer(input: OfferInput): void {
   const credits = input.credits ?? defaultCredits(input.kind);
   const subscription = input.kind === 'SUBSCRIPTION';
   new Issues()
     .text('name', input.name)
     .when(input.priceCents < 0, 'priceCents', 'validation.nonNegative')
+    .when(input.priceCents > MAX_PRICE_CENTS, 'priceCents', 'validation.tooLarge', { max: MAX_PRICE_CENTS })
+    .when(credits !== null && credits > MAX_OFFER_CREDITS, 'credits', 'validation.tooLarge', { max: MAX_OFFER_CREDITS })
+    .when(input.validityDays != null && input.validityDays > MAX_VALIDITY_DAYS, 'validityDays', 'validation.tooLarge', { max: MAX_VALIDITY_DAYS })
     .when(credits === null, 'credits', 'validation.required')
     .when(credits !== null && credits <= 0, 'credits', 'validation.positive')
     .when(subscription && !input.period, 'period', 'validation.subscriptionPeriod')

@@ -13,9 +13,13 @@ export type AfterCommit = () => void;
  */
 export type JobHandler = (tx: Tx, job: DueJob, now: Date) => Promise<AfterCommit[] | void>;
 
-export const MAX_ATTEMPTS = 5;
+/** From this many failed attempts on, a job's failures are logged as errors (to alert on). */
+export const ALERT_AFTER_ATTEMPTS = 5;
 
-/** Backoff after a failure: 1, 2, 4, 8 minutes. */
+/**
+ * Backoff after a failure: 1, 2, 4 … minutes, then hourly. A job is never given up: a renewal that
+ * failed during an outage must still happen (and queue the next one) once the cause is fixed.
+ */
 function retryDelayMs(attempts: number): number {
   return Math.min(60, 2 ** (attempts - 1)) * 60_000;
 }
@@ -68,17 +72,12 @@ export async function runDueJobs(
 
 async function recordFailure(job: DueJob, error: unknown, now: Date): Promise<void> {
   const attempts = job.attempts + 1;
-  const failed = attempts >= MAX_ATTEMPTS;
   const message = error instanceof Error ? error.message : String(error);
-  logger[failed ? 'error' : 'warn']({ jobId: job.id, kind: job.kind, attempts, err: message }, 'due job failed');
+  const level = attempts >= ALERT_AFTER_ATTEMPTS ? 'error' : 'warn';
+  logger[level]({ jobId: job.id, kind: job.kind, attempts, err: message }, 'due job failed; retrying later');
   await prisma.dueJob.updateMany({
     where: { id: job.id, status: 'PENDING' },
-    data: {
-      attempts,
-      lastError: message.slice(0, 2000),
-      status: failed ? 'FAILED' : 'PENDING',
-      runAt: failed ? job.runAt : new Date(now.getTime() + retryDelayMs(attempts)),
-    },
+    data: { attempts, lastError: message.slice(0, 2000), runAt: new Date(now.getTime() + retryDelayMs(attempts)) },
   });
 }
 

@@ -1,6 +1,8 @@
 import type { Context } from '../context.js';
 import { prisma } from '../db/client.js';
-import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
+import type { Tx } from '../db/transaction.js';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../domain/errors.js';
+import type { MessageKey } from '../i18n/messages.js';
 import type { Role } from '../generated/prisma/enums.js';
 
 /** The logged-in member's id, or UnauthenticatedError. */
@@ -30,18 +32,31 @@ export async function requireStaff(context: Pick<Context, 'viewer'>, organizatio
 
 /**
  * The viewer acting on something that belongs to `ownerId` in an organisation: allowed when the
- * viewer is the owner, or is staff there (acting on the member's behalf at the desk).
+ * viewer is the owner, or is staff there acting on behalf of one of the organisation's members
+ * (anyone can create an organisation, so staff of one cannot reach strangers: for them the
+ * record answers NOT_FOUND on `field`, as if it did not exist).
  */
 export async function requireOwnerOrStaff(
   context: Pick<Context, 'viewer'>,
-  ownerId: string,
+  owner: { memberId: string; entity: MessageKey; field: string },
   organizationId: string,
 ): Promise<{ viewerId: string; onBehalf: boolean }> {
   const viewerId = requireViewer(context);
-  if (viewerId === ownerId) return { viewerId, onBehalf: false };
+  if (viewerId === owner.memberId) return { viewerId, onBehalf: false };
   const role = await roleIn(viewerId, organizationId);
   if (!role || !STAFF_ROLES.includes(role)) throw new ForbiddenError();
+  if (!(await isMemberOf(owner.memberId, organizationId))) throw new NotFoundError(owner.entity, [owner.field]);
   return { viewerId, onBehalf: true };
+}
+
+/** Whether a member belongs to an organisation (any role: members join by buying or booking there). */
+export async function isMemberOf(memberId: string, organizationId: string): Promise<boolean> {
+  return (await roleIn(memberId, organizationId)) !== null;
+}
+
+/** Records that a member deals with an organisation (their first purchase or booking there). */
+export async function joinOrganization(tx: Tx, memberId: string, organizationId: string): Promise<void> {
+  await tx.membership.createMany({ data: [{ memberId, organizationId, role: 'MEMBER' }], skipDuplicates: true });
 }
 
 export async function isStaff(memberId: string, organizationId: string): Promise<boolean> {

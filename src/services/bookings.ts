@@ -28,9 +28,9 @@ import {
 import { publishSessionChanged, sessionChanged } from '../events/pubsub.js';
 import type { Booking, Entitlement, Session } from '../generated/prisma/client.js';
 import type { Locale } from '../i18n/messages.js';
-import { requireOwnerOrStaff, requireStaff, requireViewer, roleIn } from './access.js';
+import { joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer, roleIn } from './access.js';
 import { isUniqueViolation } from './errors.js';
-import { appendEntry, loadCreditLot, loadCreditLots, lockEntitlement, returnCredit } from './ledger.js';
+import { appendEntry, loadCreditLot, loadCreditLots, lockEntitlement, lockEntitlements, returnCredit } from './ledger.js';
 import { queueEmail } from './notifications.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
@@ -96,11 +96,9 @@ async function takeCredit(
   const lots = await loadCreditLots(tx, beneficiaryId, session.organizationId);
   if (requestedId && !lots.some((lot) => lot.id === requestedId)) {
     // Not among the usable lots: say whether it exists, is someone else's, or is empty/expired.
+    // Someone else's lot answers like one that does not exist: ids reveal nothing.
     const named = await tx.entitlement.findUnique({ where: { id: requestedId } });
-    if (!named) throw new NotFoundError('entity.entitlement', ['entitlementId']);
-    if (named.beneficiaryId !== beneficiaryId) {
-      throw new ValidationError([{ field: ['entitlementId'], messageKey: 'validation.otherBeneficiary' }]);
-    }
+    if (!named || named.beneficiaryId !== beneficiaryId) throw new NotFoundError('entity.entitlement', ['entitlementId']);
     if (named.organizationId !== session.organizationId) throw new NotEligibleError('error.notEligible.otherOrganization');
     throw new NoCreditError();
   }
@@ -109,11 +107,14 @@ async function takeCredit(
     if (choice.reason === 'NOT_ELIGIBLE') throw new NotEligibleError('error.notEligible.credit');
     throw new NoCreditError();
   }
+  // Every candidate is locked at once in id order (the fixed lock order), then the first that
+  // still fits, in credit order, is used: a concurrent booking may have emptied one meanwhile.
+  const locked = new Map((await lockEntitlements(tx, choice.candidates.map((lot) => lot.id))).map((row) => [row.id, row]));
   for (const candidate of choice.candidates) {
-    const locked = await lockEntitlement(tx, candidate.id);
-    if (!locked) continue;
-    const fresh = { ...candidate, status: locked.status, validUntil: locked.validUntil, creditsRemaining: locked.creditsRemaining };
-    if (lotFit(fresh, session, beneficiaryId, now) === 'OK') return locked;
+    const row = locked.get(candidate.id);
+    if (!row) continue;
+    const fresh = { ...candidate, status: row.status, validUntil: row.validUntil, creditsRemaining: row.creditsRemaining };
+    if (lotFit(fresh, session, beneficiaryId, now) === 'OK') return row;
   }
   throw new NoCreditError();
 }
@@ -143,7 +144,11 @@ export async function bookSession(
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
   ]);
   if (!beneficiary || beneficiary.erasedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
-  const { viewerId, onBehalf } = await requireOwnerOrStaff(context, beneficiary.memberId, session.organizationId);
+  const { viewerId, onBehalf } = await requireOwnerOrStaff(
+    context,
+    { memberId: beneficiary.memberId, entity: 'entity.beneficiary', field: 'beneficiaryId' },
+    session.organizationId,
+  );
   const now = context.clock.now();
 
   // Answers that need no lock come first, so a refused request costs no seat or credit lock.
@@ -161,6 +166,7 @@ export async function bookSession(
 
   const booking = await transaction(async (tx) => {
     await takeSeat(tx, session.id, now);
+    await joinOrganization(tx, beneficiary.memberId, session.organizationId);
     const entitlement = await takeCredit(tx, session, beneficiary.id, input.entitlementId, now);
     let created: Booking;
     try {
@@ -185,6 +191,7 @@ export async function bookSession(
       reason: 'DEBIT',
       bookingId: created.id,
       actorId: onBehalf ? viewerId : null,
+      createdAt: now,
     });
     const contact = await memberContact(tx, beneficiary.memberId);
     await queueEmail(tx, {
@@ -227,7 +234,11 @@ export interface CancelResult {
  */
 export async function cancelBooking(context: Context, input: { bookingId: string }): Promise<CancelResult> {
   const found = await loadBooking(input.bookingId);
-  const { viewerId, onBehalf } = await requireOwnerOrStaff(context, found.memberId, found.organizationId);
+  const { viewerId, onBehalf } = await requireOwnerOrStaff(
+    context,
+    { memberId: found.memberId, entity: 'entity.booking', field: 'bookingId' },
+    found.organizationId,
+  );
   const session = found.session;
   const now = context.clock.now();
 
@@ -262,6 +273,7 @@ export async function cancelBooking(context: Context, input: { bookingId: string
           actorId,
           note: `Late cancellation: less than ${session.activity.cancellationNoticeHours} h before the start.`,
           dedupeKey: `cancel:${booking.id}`,
+          createdAt: now,
         });
       }
     }
@@ -295,7 +307,11 @@ function formatDeadline(outcome: CancellationOutcome, timeZone: string, locale: 
  */
 export async function rescheduleBooking(context: Context, input: { bookingId: string; sessionId: string }): Promise<Booking> {
   const found = await loadBooking(input.bookingId);
-  const { viewerId, onBehalf } = await requireOwnerOrStaff(context, found.memberId, found.organizationId);
+  const { viewerId, onBehalf } = await requireOwnerOrStaff(
+    context,
+    { memberId: found.memberId, entity: 'entity.booking', field: 'bookingId' },
+    found.organizationId,
+  );
   const target = await loadSession(input.sessionId, 'sessionId');
   if (target.organizationId !== found.organizationId) {
     throw new ValidationError([{ field: ['sessionId'], messageKey: 'validation.otherOrganization' }]);
@@ -390,12 +406,13 @@ export async function restoreCredit(context: Context, input: { bookingId: string
       actorId: staffId,
       note,
       dedupeKey: `restore:${booking.id}`,
+      createdAt: now,
     });
     return tx.booking.update({ where: { id: booking.id }, data: { creditRestoredAt: now } });
   });
 }
 
-/** Staff or the session's coaches take attendance: ATTENDED or NO_SHOW (a no-show's credit is spent). */
+/** Staff or the organisation's coaches take attendance: ATTENDED or NO_SHOW (a no-show's credit is spent). */
 export async function markAttendance(
   context: Context,
   input: { bookingId: string; status: 'ATTENDED' | 'NO_SHOW' },
@@ -432,14 +449,28 @@ export async function cancelSession(context: Context, input: { sessionId: string
   const session = await transaction(async (tx) => {
     const [locked] = await tx.$queryRaw<Session[]>`SELECT * FROM "Session" WHERE "id" = ${found.id}::uuid FOR UPDATE`;
     if (!locked || locked.status === 'CANCELLED') throw new SessionAlreadyCancelledError();
+    // Once a class has started it took place: its attendance and credits stand.
+    if (locked.startsAt.getTime() <= now.getTime()) throw new SessionNotBookableError('started');
     const bookings = await tx.$queryRaw<Booking[]>`
       SELECT * FROM "Booking"
        WHERE "sessionId" = ${found.id}::uuid AND "status" IN ('CONFIRMED', 'ATTENDED', 'NO_SHOW')
        ORDER BY "id" FOR UPDATE`;
+    // A credit lost to a late cancellation comes back too: the class it was for does not take place.
+    const forfeited = await tx.$queryRaw<Booking[]>`
+      SELECT b.* FROM "Booking" b
+       WHERE b."sessionId" = ${found.id}::uuid AND b."status" = 'LATE_CANCELLED' AND b."creditRestoredAt" IS NULL
+         AND b."entitlementId" IS NOT NULL
+         AND EXISTS (SELECT 1 FROM "CreditLedgerEntry" l WHERE l."bookingId" = b."id" AND l."reason" = 'FORFEIT')
+       ORDER BY b."id" FOR UPDATE`;
+    await lockEntitlements(
+      tx,
+      [...bookings, ...forfeited].flatMap((booking) => (booking.entitlementId ? [booking.entitlementId] : [])),
+    );
     for (const booking of bookings) {
       await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+      let creditReturned = false;
       if (booking.entitlementId && !booking.creditRestoredAt) {
-        await returnCredit(
+        creditReturned = await returnCredit(
           tx,
           {
             entitlementId: booking.entitlementId,
@@ -457,17 +488,10 @@ export async function cancelSession(context: Context, input: { sessionId: string
         to: contact.email,
         locale: contact.locale,
         template: 'session-cancelled',
-        payload: { bookingId: booking.id, reason, creditReturned: Boolean(booking.entitlementId), ...sessionSummary(found) },
+        payload: { bookingId: booking.id, reason, creditReturned, ...sessionSummary(found) },
         dedupeKey: `session-cancelled:${booking.id}`,
       });
     }
-    // A credit lost to a late cancellation comes back too: the class it was for did not take place.
-    const forfeited = await tx.$queryRaw<Booking[]>`
-      SELECT b.* FROM "Booking" b
-       WHERE b."sessionId" = ${found.id}::uuid AND b."status" = 'LATE_CANCELLED' AND b."creditRestoredAt" IS NULL
-         AND b."entitlementId" IS NOT NULL
-         AND EXISTS (SELECT 1 FROM "CreditLedgerEntry" l WHERE l."bookingId" = b."id" AND l."reason" = 'FORFEIT')
-       ORDER BY b."id" FOR UPDATE`;
     for (const booking of forfeited) {
       await returnCredit(
         tx,

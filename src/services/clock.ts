@@ -22,7 +22,7 @@ export async function advanceClock(context: Context, input: { to: Date }): Promi
     clock.advanceTo(next);
     const ran = await runDueJobs(jobHandlers, clock.now());
     jobsRun += ran;
-    // A job that keeps failing is retried later (its runAt moves), or given up after its attempts.
+    // A failing job moves its runAt later; stop when nothing could run at this instant.
     if (ran === 0) break;
   }
   clock.advanceTo(input.to);

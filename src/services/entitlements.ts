@@ -23,6 +23,7 @@ export async function expireEntitlement(tx: Tx, job: DueJob, now: Date): Promise
       reason: 'EXPIRE',
       note: 'End of validity.',
       dedupeKey: `expire:${lot.id}:${lot.validUntil.toISOString()}`,
+      createdAt: now,
     });
   }
   await tx.entitlement.update({ where: { id: lot.id }, data: { status: 'EXPIRED' } });
@@ -57,7 +58,7 @@ export async function extendValidity(
     const organization = await tx.organization.findUniqueOrThrow({ where: { id: lot.organizationId }, select: { timeZone: true } });
     const validUntil = addLocalDays(lot.validUntil, input.days, organization.timeZone);
     await tx.validityExtension.create({
-      data: { entitlementId: lot.id, previousValidUntil: lot.validUntil, newValidUntil: validUntil, reason, actorId: staffId },
+      data: { entitlementId: lot.id, previousValidUntil: lot.validUntil, newValidUntil: validUntil, reason, actorId: staffId, createdAt: now },
     });
     const extended = await tx.entitlement.update({ where: { id: lot.id }, data: { validUntil } });
     await scheduleExpiry(tx, extended);
@@ -87,7 +88,7 @@ export async function adjustCredits(
     if (lot.creditsRemaining + input.delta < 0) {
       throw new ValidationError([{ field: ['delta'], messageKey: 'validation.adjustmentBelowZero', params: { balance: lot.creditsRemaining } }]);
     }
-    await appendEntry(tx, { entitlementId: lot.id, delta: input.delta, reason: 'ADJUSTMENT', note, actorId: staffId });
+    await appendEntry(tx, { entitlementId: lot.id, delta: input.delta, reason: 'ADJUSTMENT', note, actorId: staffId, createdAt: now });
     return tx.entitlement.findUniqueOrThrow({ where: { id: lot.id } });
   });
 }

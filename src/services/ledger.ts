@@ -17,10 +17,19 @@ export interface LedgerEntryInput {
   note?: string | null;
   /** Names a once-only change; a second entry with the same key is refused by a unique index. */
   dedupeKey?: string | null;
+  /** The injected clock's now (the test clock's, under TEST_CLOCK). */
+  createdAt: Date;
 }
 
 export async function appendEntry(tx: Tx, entry: LedgerEntryInput): Promise<void> {
   await tx.creditLedgerEntry.create({ data: entry });
+}
+
+/** Locks entitlement rows in id order (the fixed lock order), returning them as they are now. */
+export async function lockEntitlements(tx: Tx, ids: string[]): Promise<Entitlement[]> {
+  if (ids.length === 0) return [];
+  return tx.$queryRaw<Entitlement[]>`
+    SELECT * FROM "Entitlement" WHERE "id" = ANY(${[...new Set(ids)]}::uuid[]) ORDER BY "id" FOR UPDATE`;
 }
 
 /** Locks one entitlement row (FOR UPDATE) and returns it as it is now. */
@@ -88,8 +97,9 @@ export async function createEntitlement(
     validUntil: Date;
   },
   grant: { credits: number; reason: 'GRANT' | 'ROLLOVER'; note?: string; dedupeKey: string },
+  now: Date,
 ): Promise<Entitlement> {
-  const entitlement = await tx.entitlement.create({ data });
+  const entitlement = await tx.entitlement.create({ data: { ...data, createdAt: now } });
   if (grant.credits > 0) {
     await appendEntry(tx, {
       entitlementId: entitlement.id,
@@ -97,6 +107,7 @@ export async function createEntitlement(
       reason: grant.reason,
       note: grant.note ?? null,
       dedupeKey: grant.dedupeKey,
+      createdAt: now,
     });
   }
   return { ...entitlement, creditsRemaining: grant.credits };
@@ -114,25 +125,27 @@ export async function scheduleExpiry(tx: Tx, entitlement: Pick<Entitlement, 'id'
 }
 
 /**
- * Gives a booking's credit back. A lot that is no longer valid gets it back and loses it again at
- * once (EXPIRE), so the history shows both and no expired credit can be spent.
+ * Gives a booking's credit back; true when it can be spent again. A lot that is no longer valid
+ * gets it back and loses it again at once (EXPIRE), so the history shows both and no expired
+ * credit can be spent.
  */
 export async function returnCredit(
   tx: Tx,
   entry: { entitlementId: string; bookingId: string; dedupeKey: string; note?: string; actorId?: string | null },
   now: Date,
-): Promise<void> {
+): Promise<boolean> {
   const lot = await lockEntitlement(tx, entry.entitlementId);
-  if (!lot) return;
-  await appendEntry(tx, { ...entry, delta: 1, reason: 'RECREDIT' });
-  if (lot.status !== 'ACTIVE' || lot.validUntil.getTime() <= now.getTime()) {
-    await appendEntry(tx, {
-      entitlementId: lot.id,
-      bookingId: entry.bookingId,
-      delta: -1,
-      reason: 'EXPIRE',
-      note: 'Returned to a lot that is no longer valid.',
-      dedupeKey: `${entry.dedupeKey}:expired`,
-    });
-  }
+  if (!lot) return false;
+  await appendEntry(tx, { ...entry, delta: 1, reason: 'RECREDIT', createdAt: now });
+  if (lot.status === 'ACTIVE' && lot.validUntil.getTime() > now.getTime()) return true;
+  await appendEntry(tx, {
+    entitlementId: lot.id,
+    bookingId: entry.bookingId,
+    delta: -1,
+    reason: 'EXPIRE',
+    note: 'Returned to a lot that is no longer valid.',
+    dedupeKey: `${entry.dedupeKey}:expired`,
+    createdAt: now,
+  });
+  return false;
 }

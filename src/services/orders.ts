@@ -13,7 +13,7 @@ import type { CreditNote, Order } from '../generated/prisma/client.js';
 import { addLocalDays } from '../domain/time.js';
 import { Issues, normalizeEmail } from '../domain/validation.js';
 import type { PaymentMethod } from '../generated/prisma/enums.js';
-import { requireOwnerOrStaff, requireStaff } from './access.js';
+import { isMemberOf, joinOrganization, requireOwnerOrStaff, requireStaff } from './access.js';
 import { createEntitlement, scheduleExpiry } from './ledger.js';
 import { queueEmail } from './notifications.js';
 import { startSubscription } from './subscriptions.js';
@@ -30,11 +30,12 @@ export async function purchaseOffer(context: Context, input: { offerId: string; 
   ]);
   if (!offer) throw new NotFoundError('entity.offer', ['offerId']);
   if (!beneficiary || beneficiary.erasedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
-  await requireOwnerOrStaff(context, beneficiary.memberId, offer.organizationId);
+  await requireOwnerOrStaff(context, { memberId: beneficiary.memberId, entity: 'entity.beneficiary', field: 'beneficiaryId' }, offer.organizationId);
   if (!offer.active) throw new ValidationError([{ field: ['offerId'], messageKey: 'validation.offerInactive' }]);
 
   const now = context.clock.now();
   return transaction(async (tx) => {
+    await joinOrganization(tx, beneficiary.memberId, offer.organizationId);
     const order = await tx.order.create({
       data: {
         organizationId: offer.organizationId,
@@ -44,6 +45,7 @@ export async function purchaseOffer(context: Context, input: { offerId: string; 
         currency: offer.currency,
         subtotalCents: offer.priceCents,
         totalCents: offer.priceCents,
+        createdAt: now,
       },
     });
     // A free offer is paid as soon as it is ordered.
@@ -128,8 +130,11 @@ export async function issueCreditNote(
     .when(!Number.isInteger(input.amountCents) || input.amountCents <= 0, 'amountCents', 'validation.positive')
     .when(input.amountCents > MAX_CREDIT_NOTE_CENTS, 'amountCents', 'validation.tooLarge', { max: MAX_CREDIT_NOTE_CENTS });
   issues.throwIfAny();
+  // Only the organisation's own members: staff of one organisation cannot probe for accounts.
   const member = await prisma.member.findUnique({ where: { email: normalizeEmail(input.memberEmail) } });
-  if (!member || member.erasedAt) throw new NotFoundError('entity.member', ['memberEmail']);
+  if (!member || member.erasedAt || !(await isMemberOf(member.id, organization.id))) {
+    throw new NotFoundError('entity.member', ['memberEmail']);
+  }
   const now = context.clock.now();
   return prisma.creditNote.create({
     data: {
@@ -175,7 +180,7 @@ async function applyPayment(
     throw new ValidationError([{ field: ['amountCents'], messageKey: 'validation.positive' }]);
   }
   await tx.payment.create({
-    data: { orderId: order.id, ...payment, status: 'SUCCEEDED', succeededAt: now },
+    data: { orderId: order.id, ...payment, status: 'SUCCEEDED', succeededAt: now, createdAt: now },
   });
   const paidCents = order.paidCents + payment.amountCents;
   const status = statusAfterPayment({ totalCents: order.totalCents, paidCents });
@@ -227,6 +232,7 @@ async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Order> {
       ...validity,
     },
     { credits: offer.credits, reason: 'GRANT', dedupeKey: `grant:order:${order.id}` },
+    now,
   );
   await scheduleExpiry(tx, entitlement);
   return paid;

@@ -35,6 +35,7 @@ export async function startSubscription(
       currentPeriodIndex: 0,
       currentPeriodStart: first.start,
       currentPeriodEnd: first.end,
+      createdAt: now,
       commitmentEndsAt:
         offer.commitmentPeriods > 0 ? subscriptionPeriod(anchor, offer.commitmentPeriods, offer.period ?? 'MONTH', timeZone).start : null,
     },
@@ -53,6 +54,7 @@ export async function startSubscription(
       validUntil: first.end,
     },
     { credits: offer.credits, reason: 'GRANT', dedupeKey: `grant:subscription:${subscription.id}:0` },
+    now,
   );
   await scheduleBoundary(tx, subscription, 1, first.end);
   return subscription;
@@ -72,7 +74,7 @@ async function scheduleBoundary(tx: Tx, subscription: Pick<Subscription, 'id' | 
  * The boundary before period `periodIndex` (a SUBSCRIPTION_RENEWAL job). Idempotent: the
  * subscription row is locked and a boundary already crossed is a no-op.
  */
-export async function crossPeriodBoundary(tx: Tx, job: DueJob): Promise<void> {
+export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promise<void> {
   const { subscriptionId, periodIndex } = job.payload as { subscriptionId: string; periodIndex: number };
   const [subscription] = await tx.$queryRaw<Subscription[]>`
     SELECT * FROM "Subscription" WHERE "id" = ${subscriptionId}::uuid FOR UPDATE`;
@@ -109,6 +111,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob): Promise<void> {
         reason: 'ROLLOVER',
         note: 'Carried into the next period.',
         dedupeKey: `${key}:out`,
+        createdAt: now,
       });
       await createEntitlement(
         tx,
@@ -124,6 +127,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob): Promise<void> {
           validUntil: next.end,
         },
         { credits: decision.carry, reason: 'ROLLOVER', note: 'Carried from the previous period.', dedupeKey: `${key}:in` },
+        now,
       );
     }
     if (decision.forfeit > 0) {
@@ -133,6 +137,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob): Promise<void> {
         reason: 'FORFEIT',
         note: `Beyond the rollover cap (${offer.rolloverCapMultiplier ?? 1}× the allowance).`,
         dedupeKey: `${key}:forfeit`,
+        createdAt: now,
       });
     }
     if (decision.expire > 0) {
@@ -142,6 +147,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob): Promise<void> {
         reason: 'EXPIRE',
         note: ended ? 'The subscription ended.' : 'Carried credits are usable for one more period only.',
         dedupeKey: `${key}:expire`,
+        createdAt: now,
       });
     }
     await tx.entitlement.update({ where: { id: lot.id }, data: { status: 'EXPIRED' } });
@@ -164,6 +170,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob): Promise<void> {
       currency: offer.currency,
       subtotalCents: offer.priceCents,
       totalCents: offer.priceCents,
+      createdAt: now,
     },
   });
   await createEntitlement(
@@ -180,6 +187,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob): Promise<void> {
       validUntil: next.end,
     },
     { credits: offer.credits, reason: 'GRANT', dedupeKey: `grant:subscription:${subscription.id}:${periodIndex}` },
+    now,
   );
   await tx.subscription.update({
     where: { id: subscription.id },

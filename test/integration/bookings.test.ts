@@ -580,6 +580,11 @@ describe('credit notes ("avoir", 003 §6.1, 004)', () => {
     const beneficiaryId = await addBeneficiary(app, buyer);
     const offerId = await createOffer(app, catalogue, { credits: 5, priceCents: 6_000 });
     const staff = { token: catalogue.admin.token };
+    // Ordering makes the buyer one of the club's members, whom its staff may issue credit notes to.
+    const order = success(
+      (await execute(app, Purchase, { input: { offerId, beneficiaryId } }, { token: buyer.token })).purchaseOffer,
+      'PurchaseOfferSuccess',
+    ).order;
 
     expect(
       (await execute(app, IssueCreditNote, { input: { organizationId: catalogue.organization.id, memberEmail: buyer.email, amountCents: 5_000, reason: 'x' } }, { token: buyer.token }))
@@ -603,10 +608,6 @@ describe('credit notes ("avoir", 003 §6.1, 004)', () => {
       { id: note.id, remaining: { amountCents: 5_000 }, reason: 'Piscine fermée' },
     ]);
 
-    const order = success(
-      (await execute(app, Purchase, { input: { offerId, beneficiaryId } }, { token: buyer.token })).purchaseOffer,
-      'PurchaseOfferSuccess',
-    ).order;
     const missing = (await execute(app, Pay, { input: { orderId: order.id, method: 'CREDIT_NOTE', amountCents: 1_000 } }, staff)).recordPayment;
     expect(missing).toMatchObject({ code: 'VALIDATION' });
     const beyond = (
@@ -635,5 +636,56 @@ describe('credit notes ("avoir", 003 §6.1, 004)', () => {
     const foreign = (await execute(app, Pay, { input: { orderId: otherOrder.id, method: 'CREDIT_NOTE', amountCents: 1, creditNoteId: note.id } }, staff))
       .recordPayment;
     expect(foreign).toMatchObject({ code: 'VALIDATION' });
+  });
+});
+
+describe('staff reach only their own organisation’s members', () => {
+  it('staff of another organisation get NOT_FOUND for a stranger’s beneficiary, credit or email; a started session cannot be cancelled', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 2);
+    const [lot] = (await execute(app, MyCredits, {}, { token: m.token })).viewer!.entitlements;
+
+    // Anyone can create an organisation and be its admin: that must not reach other clubs' members.
+    const rogue = await createCatalogue(app);
+    const rogueOffer = await createOffer(app, rogue, { credits: 1 });
+    const rogueSession = await scheduleSession(app, rogue);
+    const asRogue = { token: rogue.admin.token };
+    expect((await execute(app, Purchase, { input: { offerId: rogueOffer, beneficiaryId: m.beneficiaryId } }, asRogue)).purchaseOffer).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect((await execute(app, Book, { input: { sessionId: rogueSession.id, beneficiaryId: m.beneficiaryId } }, asRogue)).bookSession).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    const probe = (
+      await execute(
+        app,
+        IssueCreditNote,
+        { input: { organizationId: rogue.organization.id, memberEmail: m.email, amountCents: 100, reason: 'probe' } },
+        asRogue,
+      )
+    ).issueCreditNote;
+    expect(probe).toMatchObject({ code: 'NOT_FOUND' });
+
+    // Another member naming this member's credit learns nothing about it.
+    const other = await member(catalogue, 1);
+    const session = await scheduleSession(app, catalogue);
+    const borrowed = (
+      await execute(app, Book, { input: { sessionId: session.id, beneficiaryId: other.beneficiaryId, entitlementId: lot!.id } }, { token: other.token })
+    ).bookSession;
+    expect(borrowed).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await balance(m)).toBe(2);
+
+    // The club's own staff can act for its member.
+    const own = success(
+      (await execute(app, Book, { input: { sessionId: session.id, beneficiaryId: m.beneficiaryId } }, { token: catalogue.admin.token })).bookSession,
+      'BookSessionSuccess',
+    ).booking;
+    expect(own.bookedByStaff).toBe(true);
+
+    const started = await scheduleSession(app, catalogue, { startsInHours: 0.0005 });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(
+      (await execute(app, CancelSession, { input: { sessionId: started.id, reason: 'too late' } }, { token: catalogue.admin.token })).cancelSession,
+    ).toMatchObject({ code: 'SESSION_NOT_BOOKABLE' });
   });
 });

@@ -562,6 +562,28 @@ describe('due jobs', () => {
   });
 });
 
+describe('failing due work', () => {
+  it('is retried with backoff, never given up, and runs once its cause is fixed (a renewal must not be lost)', async () => {
+    const now = (await clockNow()).toJSDate();
+    const job = await prisma.dueJob.create({
+      data: { kind: 'ENTITLEMENT_EXPIRY', runAt: now, dedupeKey: `failing:${now.toISOString()}`, payload: { entitlementId: '00000000-0000-0000-0000-000000000000' } },
+    });
+    const broken = { ENTITLEMENT_EXPIRY: async () => Promise.reject(new Error('database unreachable')) };
+    let at = now;
+    for (let attempt = 1; attempt <= 7; attempt += 1) {
+      expect(await runDueJobs(broken, at)).toBe(1);
+      const after = await prisma.dueJob.findUniqueOrThrow({ where: { id: job.id } });
+      expect(after).toMatchObject({ status: 'PENDING', attempts: attempt, lastError: 'database unreachable' });
+      expect(after.runAt.getTime() - at.getTime()).toBe(Math.min(60, 2 ** (attempt - 1)) * 60_000);
+      // Not due again before its backoff ends.
+      expect(await runDueJobs(broken, new Date(after.runAt.getTime() - 1))).toBe(0);
+      at = after.runAt;
+    }
+    expect(await runDueJobs(jobHandlers, at)).toBe(1);
+    expect(await prisma.dueJob.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: 'DONE', attempts: 8 });
+  });
+});
+
 describe('the ledger after all of the above', () => {
   it('SPEC §4: every entitlement’s balance is the sum of its ledger entries', async () => {
     const rows = await prisma.$queryRaw<{ id: string; creditsRemaining: number; ledgerSum: number; entries: number }[]>`

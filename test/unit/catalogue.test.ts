@@ -142,6 +142,12 @@ describe('validateOffer', () => {
     ['0 validity days', { ...pack, validityDays: 0 }, [['validityDays', 'validation.positive']]],
     ['a negative price', { ...pack, priceCents: -1 }, [['priceCents', 'validation.nonNegative']]],
     ['a blank name', { ...pack, name: '' }, [['name', 'validation.required']]],
+    ['10 years of validity (the most)', { ...pack, validityDays: 3_660 }, []],
+    ['more than 10 years of validity', { ...pack, validityDays: 3_661 }, [['validityDays', 'validation.tooLarge']]],
+    ['2³¹−1 validity days (would make an invalid date)', { ...pack, validityDays: 2_147_483_647 }, [['validityDays', 'validation.tooLarge']]],
+    ['10 000 credits (the most)', { ...pack, credits: 10_000 }, []],
+    ['10 001 credits', { ...pack, credits: 10_001 }, [['credits', 'validation.tooLarge']]],
+    ['a price over 1 000 000 €', { ...pack, priceCents: 100_000_001 }, [['priceCents', 'validation.tooLarge']]],
   ])('%s gives %j', (_name, input, expected) => {
     expect(issuePairs(() => validateOffer(input))).toEqual(expected);
   });

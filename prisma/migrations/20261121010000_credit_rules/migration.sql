@@ -35,3 +35,8 @@ ALTER TABLE "CreditLedgerEntry" ADD CONSTRAINT "CreditLedgerEntry_delta_check" C
     ELSE "delta" <> 0
   END
 );
+
+-- Offers stay within what the credit and date arithmetic handles (the API says so first).
+ALTER TABLE "Offer" ADD CONSTRAINT "Offer_bounds_check" CHECK (
+  "credits" <= 10000 AND ("validityDays" IS NULL OR "validityDays" <= 3660) AND "priceCents" <= 100000000
+);

@@ -136,13 +136,13 @@ defineMutation('markAttendance', {
 
 defineMutation('cancelSession', {
   description:
-    'Staff cancel a session: every booking is cancelled and its credit returned, and every booked member is notified by email (003 §8, 004).',
+    'Staff cancel a session that has not started: every booking is cancelled and its credit returned (credits forfeited by late cancellations of it too), and every booked member is notified by email (003 §8, 004).',
   authScopes: { loggedIn: true },
   input: (t) => ({
     sessionId: t.id({ required: true, description: 'The session.' }),
     reason: t.string({ required: true, description: 'Told to the members (e.g. “pool closed”).' }),
   }),
-  errors: [SessionAlreadyCancelledError],
+  errors: [SessionAlreadyCancelledError, SessionNotBookableError],
   resolve: async (input, context) => ({
     session: await cancelSession(context, { sessionId: decodeId(input.sessionId, 'Session', 'sessionId'), reason: input.reason }),
   }),
