@@ -193,7 +193,7 @@ async function applyPayment(
  * organisation's row lock, so numbers have no gaps and no duplicates), the receipt, and what it
  * buys: a pack's credits, or a subscription and its first period.
  */
-async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Order> {
+export async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Order> {
   const [{ lastInvoiceNumber }] = await tx.$queryRaw<{ lastInvoiceNumber: number }[]>`
     UPDATE "Organization" SET "lastInvoiceNumber" = "lastInvoiceNumber" + 1
      WHERE "id" = ${order.organizationId}::uuid

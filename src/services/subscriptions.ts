@@ -4,6 +4,8 @@ import type { DueJob, Entitlement, Offer, Order, Subscription } from '../generat
 import { enqueue } from '../jobs/queue.js';
 import { appendEntry, createEntitlement } from './ledger.js';
 import { queueEmail } from './notifications.js';
+// orders.ts imports this module too; the cycle is safe because both only call each other at run time.
+import { completeOrder } from './orders.js';
 
 // Subscriptions over time (SPEC §4, §7; 003 §9.2, §12; 004). Each period is an entitlement with the
 // period's allowance. At each boundary one job, per subscription, does everything the boundary
@@ -159,7 +161,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
   }
 
   // The new period: its order (due at the desk until online charging exists) and its credits.
-  const order = await tx.order.create({
+  let order = await tx.order.create({
     data: {
       organizationId: subscription.organizationId,
       memberId: subscription.memberId,
@@ -173,6 +175,8 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
       createdAt: now,
     },
   });
+  // A free subscription's period is paid as soon as it starts.
+  if (order.totalCents === 0) order = await completeOrder(tx, order, now);
   await createEntitlement(
     tx,
     {

@@ -366,6 +366,22 @@ describe('subscriptions over time', () => {
     const renewal = viewer.orders.edges.map((edge) => edge.node).find((order) => order.periodIndex === 1);
     expect(renewal).toMatchObject({ status: 'PENDING', total: { amountCents: 5_000 }, subscription: { id: subscription.id } });
   });
+
+  it('a free subscription is paid as soon as it is ordered, and each renewal as soon as its period starts', async () => {
+    const day = await nextMorning();
+    await advanceTo(day);
+    const catalogue = await createCatalogue(app);
+    const offerId = await createOffer(app, catalogue, { kind: 'SUBSCRIPTION', period: 'MONTH', credits: 2, priceCents: 0 });
+    const { member } = await buyer(catalogue, offerId);
+    await advanceTo(day.startOf('day').plus({ months: 1, minutes: 30 }));
+    const viewer = await credits(member);
+    const orders = viewer.orders.edges.map((edge) => edge.node).sort((a, b) => (a.periodIndex ?? 0) - (b.periodIndex ?? 0));
+    expect(orders.map((order) => [order.periodIndex, order.status, order.total.amountCents])).toEqual([
+      [0, 'PAID', 0],
+      [1, 'PAID', 0],
+    ]);
+    expect(usableTotal(viewer)).toBe(4); // 2 fresh + 2 carried (cap 2 × 2)
+  });
 });
 
 describe('packs over time', () => {
