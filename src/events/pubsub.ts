@@ -30,8 +30,15 @@ export function sessionChanged(session: {
   };
 }
 
+/** A waitlist offer of this member appeared or changed (OPEN → CLAIMED, TAKEN or EXPIRED). */
+export interface WaitlistOfferChangedEvent {
+  memberId: string;
+  offerId: string;
+}
+
 export type Topics = {
   'session:changed': [SessionChangedEvent];
+  'waitlist:offer': [WaitlistOfferChangedEvent];
 };
 
 /**
@@ -75,6 +82,15 @@ export function openEvents(redisUrl: string | undefined): EventBus {
       subscribeClient.disconnect();
     },
   };
+}
+
+/** Publishes without ever failing the caller: the change is already committed. */
+export function publishWaitlistOfferChanged(event: WaitlistOfferChangedEvent): void {
+  try {
+    pubsub.publish('waitlist:offer', event);
+  } catch (error) {
+    logger.warn({ err: error, offerId: event.offerId }, 'could not publish waitlist offer change');
+  }
 }
 
 /** Publishes without ever failing the caller: the change is already committed. */
