@@ -16,7 +16,10 @@ export interface Config {
   logLevel: string;
   /** Load the demo organisations at start (default: on with the embedded database). */
   demoData: boolean;
+  /** SMTP URL of the mail relay; undefined means emails are written as `.eml` files under `<dataDir>/mail/`. */
   smtpUrl: string | undefined;
+  /** The From of every email (MAIL_FROM). */
+  mailFrom: string;
   stripeSecretKey: string | undefined;
   stripeWebhookSecret: string | undefined;
   stripeApiBase: string | undefined;
@@ -60,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     demoData: flag(env.DEMO_DATA, databaseUrl === undefined),
     smtpUrl: env.SMTP_URL || undefined,
+    mailFrom: env.MAIL_FROM || 'Class booking <no-reply@localhost>',
     stripeSecretKey: env.STRIPE_SECRET_KEY || undefined,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
     stripeApiBase: env.STRIPE_API_BASE || undefined,

@@ -7,7 +7,9 @@ export type EmailTemplate =
   | 'booking-rescheduled'
   | 'session-cancelled'
   | 'order-paid'
-  | 'subscription-renewed';
+  | 'subscription-renewed'
+  | 'waitlist-offer'
+  | 'waitlist-closed';
 
 /**
  * Queues an email in the caller's transaction, so it exists exactly when its cause committed.
@@ -22,6 +24,8 @@ export async function queueEmail(
     template: EmailTemplate;
     payload: Record<string, unknown>;
     dedupeKey: string;
+    /** The injected clock's now: the email is due from then. */
+    at: Date;
   },
 ): Promise<void> {
   await tx.outboxEmail.createMany({
@@ -33,6 +37,8 @@ export async function queueEmail(
         template: email.template,
         payload: email.payload as object,
         dedupeKey: email.dedupeKey,
+        nextAttemptAt: email.at,
+        createdAt: email.at,
       },
     ],
     skipDuplicates: true,

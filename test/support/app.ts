@@ -1,4 +1,6 @@
 import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { print } from 'graphql';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -13,6 +15,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     databaseUrl: inject('databaseUrl'),
     redisUrl: inject('redisUrl'),
     demoData: false,
+    // Emails of test servers go to .eml files outside the working tree.
+    dataDir: join(tmpdir(), 'booking-test-data'),
     port: 0,
     host: '127.0.0.1',
     ...overrides,

@@ -1,0 +1,183 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTransport } from 'nodemailer';
+import type { Config } from '../config.js';
+import { transaction, type Tx } from '../db/transaction.js';
+import { logger } from '../logger.js';
+import { renderEmail } from './templates.js';
+
+// The outbox sender (SPEC §8). Each email is a row written in the same transaction as its cause;
+// this worker takes one due row at a time with FOR UPDATE SKIP LOCKED, sends it and marks it SENT
+// in that same transaction, so any number of instances can run it at once and no two send the
+// same row. A send whose outcome is unknown (the relay accepted, then this process died before
+// committing) is sent again later: the Message-ID is the row's id, so mail clients can drop the
+// duplicate.
+
+/** One email as the sender hands it to a mailer. */
+export interface OutgoingEmail {
+  /** The outbox row's id (names the `.eml` file; the Message-ID is built from it). */
+  id: string;
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Where emails go: an SMTP relay, or `.eml` files on disk. */
+export interface Mailer {
+  readonly kind: 'smtp' | 'files';
+  send(email: OutgoingEmail): Promise<void>;
+  close(): void;
+}
+
+/** SMTP waits, kept well inside the 30 s transaction that holds the row while it is sent. */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 15_000 };
+
+/**
+ * `SMTP_URL` set: nodemailer's SMTP transport to that URL (its query parameters override the
+ * timeouts above). Unset: each message is written as `<dataDir>/mail/<outbox id>.eml` and logged;
+ * writing the same row again overwrites its file, so a retried send leaves one file.
+ */
+export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir'>): Mailer {
+  if (config.smtpUrl) {
+    const transport = createTransport({ url: config.smtpUrl, ...SMTP_TIMEOUTS });
+    return {
+      kind: 'smtp',
+      send: async (email) => {
+        const info = await transport.sendMail(message(email));
+        logger.info({ outboxEmailId: email.id, to: email.to, subject: email.subject, response: info.response }, 'email sent');
+      },
+      close: () => transport.close(),
+    };
+  }
+  const directory = join(config.dataDir, 'mail');
+  const transport = createTransport({ streamTransport: true, buffer: true });
+  return {
+    kind: 'files',
+    send: async (email) => {
+      const info = await transport.sendMail(message(email));
+      await mkdir(directory, { recursive: true });
+      const file = join(directory, `${email.id}.eml`);
+      await writeFile(file, info.message as Buffer);
+      logger.info({ outboxEmailId: email.id, to: email.to, subject: email.subject, file }, 'email written');
+    },
+    close: () => transport.close(),
+  };
+}
+
+function message(email: OutgoingEmail) {
+  return {
+    from: email.from,
+    to: email.to,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    messageId: `<${email.id}@${domainOf(email.from)}>`,
+  };
+}
+
+function domainOf(address: string): string {
+  return /@([^\s<>@]+)>?\s*$/.exec(address)?.[1] ?? 'localhost';
+}
+
+/** The mailer and settings of this process, for `advanceClock` (the test clock sends due emails). */
+export interface MailSetup {
+  mailer: Mailer;
+  from: string;
+  publicUrl: string;
+}
+
+let current: MailSetup | null = null;
+
+export function setMailer(setup: MailSetup | null): void {
+  current = setup;
+}
+
+export function getMailer(): MailSetup | null {
+  return current;
+}
+
+/** After this many failed attempts a row is given up (FAILED) and logged as an error. */
+export const MAX_ATTEMPTS = 8;
+
+/** Backoff after a failed attempt: 1, 2, 4 … minutes, at most an hour. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(60, 2 ** (attempts - 1)) * 60_000;
+}
+
+export interface SendResult {
+  sent: number;
+  /** Attempts that failed this time (the row is retried later, or FAILED after MAX_ATTEMPTS). */
+  failed: number;
+}
+
+/**
+ * Sends the emails due at `now`, one row and one transaction each, at most `batch` attempts per
+ * call. A failed attempt pushes the row's next attempt later than `now`, so it is not retried in
+ * the same call.
+ */
+export async function sendDueEmails(
+  mailer: Mailer,
+  now: Date,
+  { from, publicUrl, batch = 100 }: { from: string; publicUrl: string; batch?: number },
+): Promise<SendResult> {
+  const result: SendResult = { sent: 0, failed: 0 };
+  while (result.sent + result.failed < batch) {
+    const outcome = await transaction(async (tx) => {
+      const [due] = await tx.$queryRaw<{ id: string }[]>`
+        SELECT "id" FROM "OutboxEmail"
+         WHERE "status" = 'PENDING' AND "nextAttemptAt" <= ${now}
+         ORDER BY "nextAttemptAt", "id"
+         LIMIT 1
+           FOR UPDATE SKIP LOCKED`;
+      if (!due) return null;
+      const row = await tx.outboxEmail.findUniqueOrThrow({
+        where: { id: due.id },
+        include: { organization: { select: { name: true, timeZone: true } } },
+      });
+      try {
+        const rendered = renderEmail(row.template, row.locale, (row.payload ?? {}) as Record<string, unknown>, {
+          publicUrl,
+          organizationName: row.organization?.name,
+          timeZone: row.organization?.timeZone,
+        });
+        await mailer.send({ id: row.id, from, to: row.toAddress, ...rendered });
+      } catch (error) {
+        await recordFailure(tx, row, error, now);
+        return 'failed' as const;
+      }
+      await tx.outboxEmail.update({
+        where: { id: row.id },
+        data: { status: 'SENT', sentAt: now, attempts: { increment: 1 }, lastError: null },
+      });
+      return 'sent' as const;
+    });
+    if (!outcome) break;
+    result[outcome] += 1;
+  }
+  return result;
+}
+
+async function recordFailure(
+  tx: Tx,
+  row: { id: string; template: string; attempts: number },
+  error: unknown,
+  now: Date,
+): Promise<void> {
+  const attempts = row.attempts + 1;
+  const message = error instanceof Error ? error.message : String(error);
+  const givenUp = attempts >= MAX_ATTEMPTS;
+  const log = { outboxEmailId: row.id, template: row.template, attempts, err: message };
+  if (givenUp) logger.error(log, 'email failed; giving up');
+  else logger.warn(log, 'email failed; retrying later');
+  await tx.outboxEmail.update({
+    where: { id: row.id },
+    data: {
+      attempts,
+      lastError: message.slice(0, 2000),
+      nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempts)),
+      ...(givenUp ? { status: 'FAILED' as const } : {}),
+    },
+  });
+}

@@ -1,0 +1,349 @@
+import type { EmailTemplate } from '../services/notifications.js';
+
+// The transactional emails (SPEC §8), French first and English. Each template builds a subject
+// and a few paragraphs once; the text and HTML parts are both made from those paragraphs, so they
+// cannot say different things. Pure: no I/O, everything comes from the outbox row's payload.
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface RenderOptions {
+  /** Base of links sent to members (PUBLIC_URL): relative links in payloads are resolved against it. */
+  publicUrl: string;
+  /** The sending organisation's name, when the email belongs to one (signs the message). */
+  organizationName?: string | null;
+  /** The organisation's time zone, for payloads that do not carry one (e.g. a renewal date). */
+  timeZone?: string | null;
+}
+
+type Lang = 'fr' | 'en';
+
+/** A run of text, or a link shown as its own address (readable in the text part too). */
+type Segment = string | { href: string };
+/** One paragraph: lines of segments (an address block is one paragraph of several lines). */
+type Paragraph = Segment[][];
+
+interface Draft {
+  subject: string;
+  paragraphs: Paragraph[];
+}
+
+type Payload = Record<string, unknown>;
+
+interface Helpers {
+  lang: Lang;
+  options: RenderOptions;
+  /** A date and time in the given zone: "samedi 28 mars 2026 à 10:00". */
+  dateTime(iso: unknown, timeZone: string): string;
+  /** A short date and time for subjects: "sam. 28 mars, 10:00". */
+  shortDateTime(iso: unknown, timeZone: string): string;
+  /** A date without time: "1 avril 2026". */
+  date(iso: unknown, timeZone: string): string;
+  money(cents: unknown, currency: unknown): string;
+  link(url: unknown): Segment;
+}
+
+/** The session fields every booking and waitlist email carries (`sessionSummary` in bookings.ts). */
+interface SessionFacts {
+  activity: string;
+  startsAt: string;
+  timeZone: string;
+  venue: { name: string; address: string; postalCode: string; city: string };
+}
+
+function sessionFacts(payload: Payload, fallbackZone: string | null | undefined): SessionFacts {
+  const venue = (payload.venue ?? {}) as Record<string, unknown>;
+  return {
+    activity: str(payload.activity),
+    startsAt: str(payload.startsAt),
+    timeZone: str(payload.timeZone) || fallbackZone || 'UTC',
+    venue: {
+      name: str(venue.name),
+      address: str(venue.address),
+      postalCode: str(venue.postalCode),
+      city: str(venue.city),
+    },
+  };
+}
+
+function str(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value);
+}
+
+/** The session in one paragraph: what, when (local time), where. */
+function sessionBlock(s: SessionFacts, h: Helpers): Paragraph {
+  const lines: Segment[][] = [[s.activity], [capitalize(h.dateTime(s.startsAt, s.timeZone))], [s.venue.name], [s.venue.address]];
+  const town = [s.venue.postalCode, s.venue.city].filter(Boolean).join(' ');
+  if (town) lines.push([town]);
+  return lines.filter((line) => line.some((segment) => segment !== ''));
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const p = (...segments: Segment[]): Paragraph => [segments];
+
+type Renderer = (payload: Payload, h: Helpers) => Draft;
+
+// Typed by EmailTemplate: a template added there does not compile until it is rendered here.
+const renderers: Record<EmailTemplate, Renderer> = {
+  'booking-confirmed': (payload, h) => {
+    const s = sessionFacts(payload, h.options.timeZone);
+    const who = str(payload.beneficiary);
+    return h.lang === 'fr'
+      ? {
+          subject: `Réservation confirmée : ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(who ? `La réservation de ${who} est confirmée.` : 'Votre réservation est confirmée.'),
+            sessionBlock(s, h),
+            p('À bientôt !'),
+          ],
+        }
+      : {
+          subject: `Booking confirmed: ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(who ? `${who}'s booking is confirmed.` : 'Your booking is confirmed.'),
+            sessionBlock(s, h),
+            p('See you soon!'),
+          ],
+        };
+  },
+
+  'booking-cancelled': (payload, h) => {
+    const s = sessionFacts(payload, h.options.timeZone);
+    const late = payload.late === true;
+    const returned = payload.creditReturned === true;
+    if (h.lang === 'fr') {
+      const credit = returned
+        ? 'Votre crédit vous a été rendu.'
+        : late
+          ? "L'annulation étant tardive, le crédit n'est pas rendu, conformément aux conditions d'annulation."
+          : "Aucun crédit n'est rendu pour cette réservation.";
+      return {
+        subject: `Réservation annulée : ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+        paragraphs: [p('Votre réservation est annulée :'), sessionBlock(s, h), p(credit)],
+      };
+    }
+    const credit = returned
+      ? 'Your credit has been returned.'
+      : late
+        ? 'As this was a late cancellation, the credit is not returned, as set out in the cancellation terms.'
+        : 'No credit is returned for this booking.';
+    return {
+      subject: `Booking cancelled: ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+      paragraphs: [p('Your booking has been cancelled:'), sessionBlock(s, h), p(credit)],
+    };
+  },
+
+  'booking-rescheduled': (payload, h) => {
+    const s = sessionFacts(payload, h.options.timeZone);
+    const who = str(payload.beneficiary);
+    return h.lang === 'fr'
+      ? {
+          subject: `Réservation déplacée : ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(who ? `La réservation de ${who} a été déplacée. Nouvelle séance :` : 'Votre réservation a été déplacée. Nouvelle séance :'),
+            sessionBlock(s, h),
+            p('Le crédit est conservé. À bientôt !'),
+          ],
+        }
+      : {
+          subject: `Booking moved: ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(who ? `${who}'s booking has been moved. New session:` : 'Your booking has been moved. New session:'),
+            sessionBlock(s, h),
+            p('The credit is kept. See you soon!'),
+          ],
+        };
+  },
+
+  'session-cancelled': (payload, h) => {
+    const s = sessionFacts(payload, h.options.timeZone);
+    const reason = str(payload.reason);
+    const returned = payload.creditReturned === true;
+    return h.lang === 'fr'
+      ? {
+          subject: `Séance annulée : ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p("Nous sommes désolés : cette séance est annulée par l'organisation."),
+            sessionBlock(s, h),
+            ...(reason ? [p(`Motif : ${reason}`)] : []),
+            p(returned ? 'Votre crédit vous a été rendu.' : 'Votre réservation est annulée.'),
+          ],
+        }
+      : {
+          subject: `Session cancelled: ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p("We're sorry: this session has been cancelled by the organisation."),
+            sessionBlock(s, h),
+            ...(reason ? [p(`Reason: ${reason}`)] : []),
+            p(returned ? 'Your credit has been returned.' : 'Your booking is cancelled.'),
+          ],
+        };
+  },
+
+  'order-paid': (payload, h) => {
+    const invoice = str(payload.invoiceNumber);
+    const total = h.money(payload.totalCents, payload.currency);
+    return h.lang === 'fr'
+      ? {
+          subject: `Paiement reçu : facture n° ${invoice}`,
+          paragraphs: [p('Merci ! Votre commande est payée.'), [[`Facture n° ${invoice}`], [`Total : ${total}`]]],
+        }
+      : {
+          subject: `Payment received: invoice no. ${invoice}`,
+          paragraphs: [p('Thank you! Your order is paid.'), [[`Invoice no. ${invoice}`], [`Total: ${total}`]]],
+        };
+  },
+
+  'subscription-renewed': (payload, h) => {
+    const zone = str(payload.timeZone) || h.options.timeZone || 'UTC';
+    const start = h.date(payload.periodStart, zone);
+    return h.lang === 'fr'
+      ? {
+          subject: 'Abonnement renouvelé',
+          paragraphs: [
+            p(`Votre abonnement a été renouvelé : une nouvelle période commence le ${start}.`),
+            p('Les crédits de cette période sont disponibles pour vos réservations.'),
+          ],
+        }
+      : {
+          subject: 'Subscription renewed',
+          paragraphs: [
+            p(`Your subscription has been renewed: a new period starts on ${start}.`),
+            p("This period's credits are ready for your bookings."),
+          ],
+        };
+  },
+
+  'waitlist-offer': (payload, h) => {
+    const s = sessionFacts(payload, h.options.timeZone);
+    const who = str(payload.beneficiary);
+    const until = h.dateTime(payload.expiresAt, s.timeZone);
+    return h.lang === 'fr'
+      ? {
+          subject: `Une place s'est libérée : ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(who ? `Bonne nouvelle : une place s'est libérée pour ${who} !` : "Bonne nouvelle : une place s'est libérée !"),
+            sessionBlock(s, h),
+            p('Premier arrivé, premier servi : la place revient à la première personne qui la réserve.'),
+            p('Réserver la place : ', h.link(payload.claimUrl)),
+            p(`Offre valable jusqu'au ${until}.`),
+          ],
+        }
+      : {
+          subject: `A seat is free: ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(who ? `Good news: a seat has freed up for ${who}!` : 'Good news: a seat has freed up!'),
+            sessionBlock(s, h),
+            p('First come, first served: the seat goes to the first person to claim it.'),
+            p('Claim the seat: ', h.link(payload.claimUrl)),
+            p(`Offer open until ${until}.`),
+          ],
+        };
+  },
+
+  'waitlist-closed': (payload, h) => {
+    const s = sessionFacts(payload, h.options.timeZone);
+    const cancelled = payload.reason === 'session-cancelled';
+    return h.lang === 'fr'
+      ? {
+          subject: `Liste d'attente close : ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(
+              cancelled
+                ? "Cette séance est annulée par l'organisation : votre inscription en liste d'attente est close."
+                : "Aucune place ne s'est libérée avant la clôture de la liste d'attente pour cette séance.",
+            ),
+            sessionBlock(s, h),
+            p('Le crédit réservé pour cette séance a été libéré : il est de nouveau disponible.'),
+          ],
+        }
+      : {
+          subject: `Waitlist closed: ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(
+              cancelled
+                ? 'This session has been cancelled by the organisation: your waitlist entry is closed.'
+                : 'No seat freed up before the waitlist for this session closed.',
+            ),
+            sessionBlock(s, h),
+            p('The credit held for this session has been released: it is available again.'),
+          ],
+        };
+  },
+};
+
+/** The template names this module renders (for tests and checks). */
+export const RENDERABLE_TEMPLATES = Object.keys(renderers) as EmailTemplate[];
+
+/**
+ * Renders one outbox email. French unless the locale is English. An unknown template is a bug
+ * (or a row queued by a newer version of the server): it throws, and the sender retries later.
+ */
+export function renderEmail(template: string, locale: string, payload: Payload, options: RenderOptions): RenderedEmail {
+  if (!Object.hasOwn(renderers, template)) throw new Error(`unknown email template: ${template}`);
+  const lang: Lang = locale.toLowerCase().startsWith('en') ? 'en' : 'fr';
+  const draft = renderers[template as EmailTemplate](payload, helpers(lang, options));
+  const signature = options.organizationName ? p(options.organizationName) : null;
+  const paragraphs = signature ? [...draft.paragraphs, signature] : draft.paragraphs;
+  return { subject: draft.subject, text: toText(paragraphs), html: toHtml(draft.subject, lang, paragraphs) };
+}
+
+function helpers(lang: Lang, options: RenderOptions): Helpers {
+  const intlLocale = lang === 'fr' ? 'fr-FR' : 'en-GB';
+  const instant = (iso: unknown): Date => {
+    const date = new Date(str(iso));
+    if (Number.isNaN(date.getTime())) throw new Error(`not an instant: ${str(iso)}`);
+    return date;
+  };
+  // French writes the first of the month "1er" (Intl gives "1").
+  const format = (style: Intl.DateTimeFormatOptions, iso: unknown): string =>
+    new Intl.DateTimeFormat(intlLocale, style)
+      .formatToParts(instant(iso))
+      .map((part) => (lang === 'fr' && part.type === 'day' && part.value === '1' ? '1er' : part.value))
+      .join('');
+  return {
+    lang,
+    options,
+    dateTime: (iso, timeZone) => format({ dateStyle: 'full', timeStyle: 'short', timeZone }, iso),
+    shortDateTime: (iso, timeZone) =>
+      new Intl.DateTimeFormat(intlLocale, {
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        timeZone,
+      }).format(instant(iso)),
+    date: (iso, timeZone) => format({ dateStyle: 'long', timeZone }, iso),
+    money: (cents, currency) =>
+      new Intl.NumberFormat(intlLocale, { style: 'currency', currency: str(currency).trim() || 'EUR' }).format(Number(cents) / 100),
+    link: (url) => {
+      if (!str(url)) throw new Error('a link is missing from the payload');
+      return { href: new URL(str(url), options.publicUrl).toString() };
+    },
+  };
+}
+
+function toText(paragraphs: Paragraph[]): string {
+  const line = (segments: Segment[]) => segments.map((s) => (typeof s === 'string' ? s : s.href)).join('');
+  return `${paragraphs.map((paragraph) => paragraph.map(line).join('\n')).join('\n\n')}\n`;
+}
+
+function toHtml(subject: string, lang: Lang, paragraphs: Paragraph[]): string {
+  const line = (segments: Segment[]) =>
+    segments
+      .map((s) => (typeof s === 'string' ? escapeHtml(s) : `<a href="${escapeHtml(s.href)}">${escapeHtml(s.href)}</a>`))
+      .join('');
+  const body = paragraphs.map((paragraph) => `<p>${paragraph.map(line).join('<br>\n')}</p>`).join('\n');
+  return `<!doctype html>\n<html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>\n<body>\n${body}\n</body></html>\n`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

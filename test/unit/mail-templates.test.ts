@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { RENDERABLE_TEMPLATES, renderEmail } from '../../src/mail/templates.js';
+
+// The outbox emails (SPEC §8): every template in French and English carries its key facts, dates
+// are the session's local time (across the 29 March 2026 change to summer time in Paris), and the
+// HTML part escapes what members and staff typed.
+
+const options = { publicUrl: 'https://book.example.org' };
+
+/** Intl puts no-break spaces in French dates and amounts; compare with plain spaces. */
+const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
+
+const venue = { name: 'Piscine Jean Bouin', address: '12 rue des Lilas', city: 'Paris', postalCode: '75012' };
+/** Sunday 29 March 2026, 10:30 in Paris, the first morning of summer time (UTC+2). */
+const summer = { sessionId: 's1', activity: 'Bébés nageurs', startsAt: '2026-03-29T08:30:00.000Z', timeZone: 'Europe/Paris', venue };
+/** Saturday 28 March 2026, 10:30 in Paris, still winter time (UTC+1). */
+const winter = { ...summer, startsAt: '2026-03-28T09:30:00.000Z' };
+
+interface Case {
+  template: string;
+  payload: Record<string, unknown>;
+  renderOptions?: { organizationName?: string; timeZone?: string };
+  fr: { subject: string; facts: string[] };
+  en: { subject: string; facts: string[] };
+}
+
+const cases: Case[] = [
+  {
+    template: 'booking-confirmed',
+    payload: { bookingId: 'b1', beneficiary: 'Léa', ...summer },
+    fr: {
+      subject: 'Réservation confirmée : Bébés nageurs, dim. 29 mars, 10:30',
+      facts: ['Léa', 'Dimanche 29 mars 2026 à 10:30', 'Piscine Jean Bouin', '12 rue des Lilas', '75012 Paris'],
+    },
+    en: {
+      subject: 'Booking confirmed: Bébés nageurs, Sun 29 Mar, 10:30',
+      facts: ["Léa's booking is confirmed", 'Sunday, 29 March 2026 at 10:30', 'Piscine Jean Bouin', '12 rue des Lilas', '75012 Paris'],
+    },
+  },
+  {
+    template: 'booking-confirmed',
+    payload: { bookingId: 'b1', beneficiary: 'Léa', ...winter },
+    fr: { subject: 'Réservation confirmée : Bébés nageurs, sam. 28 mars, 10:30', facts: ['Samedi 28 mars 2026 à 10:30'] },
+    en: { subject: 'Booking confirmed: Bébés nageurs, Sat 28 Mar, 10:30', facts: ['Saturday, 28 March 2026 at 10:30'] },
+  },
+  {
+    template: 'booking-cancelled',
+    payload: { bookingId: 'b1', late: false, creditReturned: true, ...summer },
+    fr: { subject: 'Réservation annulée : Bébés nageurs, dim. 29 mars, 10:30', facts: ['Votre crédit vous a été rendu.', '12 rue des Lilas'] },
+    en: { subject: 'Booking cancelled: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['Your credit has been returned.', '12 rue des Lilas'] },
+  },
+  {
+    template: 'booking-cancelled',
+    payload: { bookingId: 'b1', late: true, creditReturned: false, ...summer },
+    fr: { subject: 'Réservation annulée : Bébés nageurs, dim. 29 mars, 10:30', facts: ["L'annulation étant tardive, le crédit n'est pas rendu"] },
+    en: { subject: 'Booking cancelled: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['late cancellation, the credit is not returned'] },
+  },
+  {
+    template: 'booking-rescheduled',
+    payload: { bookingId: 'b2', previousSessionId: 's0', beneficiary: 'Léa', ...summer },
+    fr: { subject: 'Réservation déplacée : Bébés nageurs, dim. 29 mars, 10:30', facts: ['La réservation de Léa a été déplacée', 'Le crédit est conservé', '75012 Paris'] },
+    en: { subject: 'Booking moved: Bébés nageurs, Sun 29 Mar, 10:30', facts: ["Léa's booking has been moved", 'The credit is kept', '75012 Paris'] },
+  },
+  {
+    template: 'session-cancelled',
+    payload: { bookingId: 'b1', reason: 'Bassin fermé', creditReturned: true, ...summer },
+    fr: { subject: 'Séance annulée : Bébés nageurs, dim. 29 mars, 10:30', facts: ['Motif : Bassin fermé', 'Votre crédit vous a été rendu.'] },
+    en: { subject: 'Session cancelled: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['Reason: Bassin fermé', 'Your credit has been returned.'] },
+  },
+  {
+    template: 'order-paid',
+    payload: { orderId: 'o1', invoiceNumber: 42, totalCents: 12_550, currency: 'EUR' },
+    fr: { subject: 'Paiement reçu : facture n° 42', facts: ['Facture n° 42', 'Total : 125,50 €'] },
+    en: { subject: 'Payment received: invoice no. 42', facts: ['Invoice no. 42', 'Total: €125.50'] },
+  },
+  {
+    template: 'subscription-renewed',
+    // Midnight on 1 April in Paris is still 31 March in UTC: the organisation's zone decides.
+    payload: { subscriptionId: 'sub1', periodIndex: 1, periodStart: '2026-03-31T22:00:00.000Z', orderId: 'o2' },
+    renderOptions: { timeZone: 'Europe/Paris' },
+    fr: { subject: 'Abonnement renouvelé', facts: ['une nouvelle période commence le 1er avril 2026'] },
+    en: { subject: 'Subscription renewed', facts: ['a new period starts on 1 April 2026'] },
+  },
+  {
+    template: 'waitlist-offer',
+    payload: {
+      offerId: 'wo1',
+      claimUrl: 'https://book.example.org/waitlist-offers/wo1',
+      expiresAt: '2026-03-28T20:30:00.000Z',
+      beneficiary: 'Léa',
+      ...summer,
+    },
+    fr: {
+      subject: "Une place s'est libérée : Bébés nageurs, dim. 29 mars, 10:30",
+      facts: ['Léa', 'Premier arrivé, premier servi', 'https://book.example.org/waitlist-offers/wo1', "Offre valable jusqu'au samedi 28 mars 2026 à 21:30", '12 rue des Lilas'],
+    },
+    en: {
+      subject: 'A seat is free: Bébés nageurs, Sun 29 Mar, 10:30',
+      facts: ['Léa', 'First come, first served', 'https://book.example.org/waitlist-offers/wo1', 'Offer open until Saturday, 28 March 2026 at 21:30'],
+    },
+  },
+  {
+    template: 'waitlist-closed',
+    payload: { waitlistEntryId: 'w1', reason: 'deadline', ...summer },
+    fr: { subject: "Liste d'attente close : Bébés nageurs, dim. 29 mars, 10:30", facts: ["Aucune place ne s'est libérée", 'Le crédit réservé pour cette séance a été libéré'] },
+    en: { subject: 'Waitlist closed: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['No seat freed up', 'The credit held for this session has been released'] },
+  },
+  {
+    template: 'waitlist-closed',
+    payload: { waitlistEntryId: 'w1', reason: 'session-cancelled', ...summer },
+    fr: { subject: "Liste d'attente close : Bébés nageurs, dim. 29 mars, 10:30", facts: ["Cette séance est annulée par l'organisation", 'a été libéré'] },
+    en: { subject: 'Waitlist closed: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['This session has been cancelled by the organisation', 'has been released'] },
+  },
+];
+
+describe('renderEmail', () => {
+  it('has a case for every template', () => {
+    expect(new Set(cases.map((c) => c.template))).toEqual(new Set(RENDERABLE_TEMPLATES));
+  });
+
+  describe.each(cases)('$template', ({ template, payload, renderOptions, fr, en }) => {
+    it.each([
+      ['fr', fr],
+      ['en', en],
+    ] as const)('in %s: subject and key facts in both parts', (locale, expected) => {
+      const email = renderEmail(template, locale, payload, { ...options, ...renderOptions });
+      expect(plain(email.subject)).toBe(expected.subject);
+      for (const fact of expected.facts) {
+        expect(plain(email.text)).toContain(fact);
+        // The HTML part says the same, escaped.
+        expect(plain(email.html)).toContain(fact.replace(/&/g, '&amp;').replace(/'/g, '&#39;'));
+      }
+      expect(email.html).toContain(`<html lang="${locale}">`);
+    });
+  });
+
+  it('is French unless the locale is English', () => {
+    const payload = cases[0]!.payload;
+    expect(renderEmail('booking-confirmed', 'de', payload, options).subject).toMatch(/^Réservation confirmée/);
+    expect(renderEmail('booking-confirmed', '', payload, options).subject).toMatch(/^Réservation confirmée/);
+    expect(renderEmail('booking-confirmed', 'en-GB', payload, options).subject).toMatch(/^Booking confirmed/);
+  });
+
+  it('uses the session time zone, not the server one', () => {
+    const email = renderEmail('booking-confirmed', 'en', { ...summer, timeZone: 'America/New_York' }, options);
+    // 08:30 UTC on 29 March is 04:30 in New York (summer time there since 8 March).
+    expect(plain(email.text)).toContain('Sunday, 29 March 2026 at 04:30');
+  });
+
+  it('links the claim page as a real link, resolving a relative one against PUBLIC_URL', () => {
+    const email = renderEmail('waitlist-offer', 'fr', { ...cases.find((c) => c.template === 'waitlist-offer')!.payload, claimUrl: '/waitlist-offers/wo1?a=1&b=2' }, options);
+    expect(email.text).toContain('https://book.example.org/waitlist-offers/wo1?a=1&b=2');
+    expect(email.html).toContain('<a href="https://book.example.org/waitlist-offers/wo1?a=1&amp;b=2">');
+    expect(() => renderEmail('waitlist-offer', 'fr', { ...summer, expiresAt: summer.startsAt }, options)).toThrow(/link/);
+  });
+
+  it('escapes HTML in the html part only', () => {
+    const hostile = { ...summer, activity: 'Aqua <b>"fun"</b> & co', venue: { ...venue, name: `<script>alert('x')</script>` } };
+    const email = renderEmail('session-cancelled', 'fr', { ...hostile, reason: '<img src=x onerror=alert(1)>', creditReturned: true }, {
+      ...options,
+      organizationName: 'Club <Nage> & Co',
+    });
+    expect(email.html).not.toMatch(/<script|<img|<b>|<Nage>/);
+    expect(email.html).toContain('&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;');
+    expect(email.html).toContain('Aqua &lt;b&gt;&quot;fun&quot;&lt;/b&gt; &amp; co');
+    expect(email.html).toContain('Motif : &lt;img src=x onerror=alert(1)&gt;');
+    expect(email.html).toContain('Club &lt;Nage&gt; &amp; Co');
+    expect(email.html).toContain('<title>Séance annulée : Aqua &lt;b&gt;');
+    // Plain text and the subject are not HTML: they keep the characters as typed.
+    expect(email.text).toContain(`<script>alert('x')</script>`);
+    expect(email.subject).toContain('Aqua <b>"fun"</b> & co');
+  });
+
+  it('signs with the organisation name when there is one', () => {
+    const email = renderEmail('order-paid', 'fr', cases.find((c) => c.template === 'order-paid')!.payload, { ...options, organizationName: 'Aquakids' });
+    expect(email.text.trimEnd().endsWith('Aquakids')).toBe(true);
+  });
+
+  it('throws on an unknown template (a bug, or a row queued by a newer server)', () => {
+    expect(() => renderEmail('no-such-template', 'fr', {}, options)).toThrow(/unknown email template: no-such-template/);
+    expect(() => renderEmail('toString', 'fr', {}, options)).toThrow(/unknown email template/);
+  });
+});
