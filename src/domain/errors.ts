@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'ATTENDANCE_NOT_ALLOWED',
   'SESSION_ALREADY_CANCELLED',
   'EXTENSION_NOT_ALLOWED',
+  'SESSION_NOT_FULL',
+  'WAITLIST_CLOSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -66,6 +68,8 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   ORDER_NOT_PAYABLE: 'The order is already paid, refunded or cancelled.',
   ATTENDANCE_NOT_ALLOWED: 'Attendance can be taken from one hour before the start, on a confirmed (or already marked) booking of a scheduled session.',
   SESSION_ALREADY_CANCELLED: 'The session was already cancelled.',
+  SESSION_NOT_FULL: 'The session has seats left: book it instead of joining its waitlist.',
+  WAITLIST_CLOSED: "Claims have closed (the organization's deadline before the start, 002: 12 hours): the waitlist no longer takes anyone.",
   EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid (003 §9.2: requested before the end of validity).',
 };
 
@@ -245,5 +249,42 @@ export class OrderNotPayableError extends DomainError {
   readonly code = 'ORDER_NOT_PAYABLE';
   constructor() {
     super('error.orderNotPayable');
+  }
+}
+
+// ─── Waitlist ─────────────────────────────────────────────────────────────────────────────────
+
+export class AlreadyOnWaitlistError extends DomainError {
+  readonly code = 'ALREADY_ON_WAITLIST';
+  constructor() {
+    super('error.alreadyOnWaitlist');
+  }
+}
+
+export class SessionNotFullError extends DomainError {
+  readonly code = 'SESSION_NOT_FULL';
+  constructor() {
+    super('error.sessionNotFull');
+  }
+}
+
+export class WaitlistClosedError extends DomainError {
+  readonly code = 'WAITLIST_CLOSED';
+  constructor() {
+    super('error.waitlistClosed');
+  }
+}
+
+export class OfferTakenError extends DomainError {
+  readonly code = 'OFFER_TAKEN';
+  constructor() {
+    super('error.offerTaken');
+  }
+}
+
+export class OfferExpiredError extends DomainError {
+  readonly code = 'OFFER_EXPIRED';
+  constructor() {
+    super('error.offerExpired');
   }
 }

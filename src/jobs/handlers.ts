@@ -1,10 +1,13 @@
 import type { DueJobKind } from '../generated/prisma/enums.js';
 import { expireEntitlement } from '../services/entitlements.js';
 import { crossPeriodBoundary } from '../services/subscriptions.js';
+import { offerWindowJob, waitlistDeadlineJob } from '../services/waitlist.js';
 import type { JobHandler } from './worker.js';
 
 /** What each kind of due job does. Kinds without a handler yet are never enqueued. */
 export const jobHandlers: Partial<Record<DueJobKind, JobHandler>> = {
   ENTITLEMENT_EXPIRY: expireEntitlement,
   SUBSCRIPTION_RENEWAL: crossPeriodBoundary,
+  WAITLIST_DEADLINE: waitlistDeadlineJob,
+  WAITLIST_OFFER_WINDOW: offerWindowJob,
 };

@@ -22,6 +22,10 @@ export interface AuthScopes {
   staffOf: string;
   /** The viewer is staff of an organization this beneficiary booked or bought from. */
   staffOfBeneficiary: string;
+  /** The viewer is staff of the organization running this session. */
+  staffOfSession: string;
+  /** The viewer is the member of this waitlist entry. */
+  ownerOfWaitlistEntry: string;
 }
 
 export const builder = new SchemaBuilder<{
@@ -48,6 +52,16 @@ export const builder = new SchemaBuilder<{
       staffOf: async (organizationId) => (context.viewer ? isStaff(context.viewer.memberId, organizationId) : false),
       staffOfBeneficiary: async (beneficiaryId) =>
         context.viewer ? isStaffForBeneficiary(context.viewer.memberId, beneficiaryId) : false,
+      staffOfSession: async (sessionId) => {
+        if (!context.viewer) return false;
+        const session = await prisma.session.findUnique({ where: { id: sessionId }, select: { organizationId: true } });
+        return session ? isStaff(context.viewer.memberId, session.organizationId) : false;
+      },
+      ownerOfWaitlistEntry: async (entryId) => {
+        if (!context.viewer) return false;
+        const entry = await prisma.waitlistEntry.findUnique({ where: { id: entryId }, select: { memberId: true } });
+        return entry?.memberId === context.viewer.memberId;
+      },
     }),
     unauthorizedError: (_parent, context) =>
       context.viewer ? new ForbiddenError() : new UnauthenticatedError(),

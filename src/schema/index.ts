@@ -22,6 +22,10 @@ import './credit/mutations.js';
 import './order/types.js';
 import './order/queries.js';
 import './order/mutations.js';
+import './waitlist/types.js';
+import './waitlist/queries.js';
+import './waitlist/mutations.js';
+import './waitlist/subscriptions.js';
 import { TEST_CLOCK_FIELDS } from './clock/fields.js';
 
 builder.queryType({

@@ -30,8 +30,21 @@ import type { Booking, Entitlement, Session } from '../generated/prisma/client.j
 import type { Locale } from '../i18n/messages.js';
 import { joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer, roleIn } from './access.js';
 import { isUniqueViolation } from './errors.js';
-import { appendEntry, loadCreditLot, loadCreditLots, lockEntitlement, lockEntitlements, returnCredit } from './ledger.js';
+import { appendEntry, loadCreditLot, lockEntitlement, lockEntitlements, returnCredit } from './ledger.js';
+import {
+  changed,
+  freeSeat,
+  loadSession,
+  lockSessions,
+  memberContact,
+  sessionSummary,
+  sessionWithRules,
+  takeCredit,
+  takeSeat,
+} from './seating.js';
 import { queueEmail } from './notifications.js';
+import { closeWaitlist, offerFreedSeats } from './waitlist.js';
+import type { AfterCommit } from '../jobs/worker.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
 // case: a seat is taken by a compare-and-swap UPDATE on the session, a credit by locking its
@@ -39,101 +52,6 @@ import { queueEmail } from './notifications.js';
 // active booking by a partial unique index. Locks are always taken in the same order (sessions by
 // id, then bookings by id, then entitlements) so that concurrent use cases cannot deadlock.
 // Events are published only after the transaction commits.
-
-const sessionWithRules = {
-  activity: true,
-  venue: true,
-  organization: { select: { id: true, timeZone: true, slug: true } },
-} as const;
-
-async function loadSession(id: string, field: string) {
-  const session = await prisma.session.findUnique({ where: { id }, include: sessionWithRules });
-  if (!session) throw new NotFoundError('entity.session', [field]);
-  return session;
-}
-
-function changed(session: Parameters<typeof sessionChanged>[0]): () => void {
-  return () => publishSessionChanged(sessionChanged(session));
-}
-
-/** Takes one seat by compare-and-swap; explains precisely why when none could be taken. */
-async function takeSeat(tx: Tx, sessionId: string, now: Date): Promise<void> {
-  const taken = await tx.$executeRaw`
-    UPDATE "Session" SET "seatsTaken" = "seatsTaken" + 1
-     WHERE "id" = ${sessionId}::uuid AND "status" = 'SCHEDULED' AND "startsAt" > ${now}
-       AND "seatsTaken" < "capacity"`;
-  if (taken === 1) return;
-  const current = await tx.session.findUniqueOrThrow({ where: { id: sessionId } });
-  const blocker = bookingBlocker(current, now);
-  if (blocker) throw new SessionNotBookableError(blocker);
-  throw new SessionFullError();
-}
-
-/** Locks session rows in id order (the first lock of every use case that changes bookings). */
-async function lockSessions(tx: Tx, ids: string[]): Promise<void> {
-  for (const id of [...ids].sort()) {
-    await tx.$queryRaw`SELECT 1 FROM "Session" WHERE "id" = ${id}::uuid FOR UPDATE`;
-  }
-}
-
-async function freeSeat(tx: Tx, sessionId: string): Promise<void> {
-  await tx.$executeRaw`
-    UPDATE "Session" SET "seatsTaken" = "seatsTaken" - 1 WHERE "id" = ${sessionId}::uuid AND "seatsTaken" > 0`;
-}
-
-/**
- * Picks and locks the credit a booking uses: the one that expires first unless the caller named
- * one. The chosen lot is re-read under its row lock; if a concurrent booking emptied it
- * meanwhile, the next candidate is tried.
- */
-async function takeCredit(
-  tx: Tx,
-  session: { id: string; organizationId: string; activityId: string; venueId: string; startsAt: Date },
-  beneficiaryId: string,
-  requestedId: string | null | undefined,
-  now: Date,
-): Promise<Entitlement> {
-  const lots = await loadCreditLots(tx, beneficiaryId, session.organizationId);
-  if (requestedId && !lots.some((lot) => lot.id === requestedId)) {
-    // Not among the usable lots: say whether it exists, is someone else's, or is empty/expired.
-    // Someone else's lot answers like one that does not exist: ids reveal nothing.
-    const named = await tx.entitlement.findUnique({ where: { id: requestedId } });
-    if (!named || named.beneficiaryId !== beneficiaryId) throw new NotFoundError('entity.entitlement', ['entitlementId']);
-    if (named.organizationId !== session.organizationId) throw new NotEligibleError('error.notEligible.otherOrganization');
-    throw new NoCreditError();
-  }
-  const choice = chooseCredits(lots, session, beneficiaryId, now, requestedId);
-  if (!choice.ok) {
-    if (choice.reason === 'NOT_ELIGIBLE') throw new NotEligibleError('error.notEligible.credit');
-    throw new NoCreditError();
-  }
-  // Every candidate is locked at once in id order (the fixed lock order), then the first that
-  // still fits, in credit order, is used: a concurrent booking may have emptied one meanwhile.
-  const locked = new Map((await lockEntitlements(tx, choice.candidates.map((lot) => lot.id))).map((row) => [row.id, row]));
-  for (const candidate of choice.candidates) {
-    const row = locked.get(candidate.id);
-    if (!row) continue;
-    const fresh = { ...candidate, status: row.status, validUntil: row.validUntil, creditsRemaining: row.creditsRemaining };
-    if (lotFit(fresh, session, beneficiaryId, now) === 'OK') return row;
-  }
-  throw new NoCreditError();
-}
-
-async function memberContact(tx: Tx, memberId: string): Promise<{ email: string; locale: string }> {
-  return tx.member.findUniqueOrThrow({ where: { id: memberId }, select: { email: true, locale: true } });
-}
-
-type SessionWithRules = Awaited<ReturnType<typeof loadSession>>;
-
-function sessionSummary(session: SessionWithRules) {
-  return {
-    sessionId: session.id,
-    activity: session.activity.name,
-    startsAt: session.startsAt.toISOString(),
-    timeZone: session.organization.timeZone,
-    venue: { name: session.venue.name, address: session.venue.address, city: session.venue.city, postalCode: session.venue.postalCode },
-  };
-}
 
 export async function bookSession(
   context: Context,
@@ -201,6 +119,7 @@ export async function bookSession(
       template: 'booking-confirmed',
       payload: { bookingId: created.id, beneficiary: beneficiary.firstName, ...sessionSummary(session) },
       dedupeKey: `booking-confirmed:${created.id}`,
+      at: now,
     });
     return created;
   });
@@ -242,7 +161,9 @@ export async function cancelBooking(context: Context, input: { bookingId: string
   const session = found.session;
   const now = context.clock.now();
 
+  const effects: AfterCommit[] = [];
   const result = await transaction(async (tx) => {
+    effects.length = 0;
     await lockSessions(tx, [found.sessionId]);
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
@@ -250,6 +171,7 @@ export async function cancelBooking(context: Context, input: { bookingId: string
     if (outcome.kind === 'STARTED') throw new BookingNotCancellableError('started');
     const cancelled = await tx.booking.update({ where: { id: booking.id }, data: { status: outcome.status, cancelledAt: now } });
     await freeSeat(tx, session.id);
+    effects.push(...(await offerFreedSeats(tx, session, 1, now)));
     const actorId = onBehalf ? viewerId : null;
     if (booking.entitlementId) {
       if (outcome.creditReturned) {
@@ -285,10 +207,12 @@ export async function cancelBooking(context: Context, input: { bookingId: string
       template: 'booking-cancelled',
       payload: { bookingId: booking.id, late: outcome.kind === 'LATE', creditReturned: outcome.creditReturned, ...sessionSummary(session) },
       dedupeKey: `booking-cancelled:${booking.id}`,
+      at: now,
     });
     return { booking: cancelled, creditReturned: outcome.creditReturned };
   });
   changed(session)();
+  for (const effect of effects) effect();
   return result;
 }
 
@@ -324,7 +248,9 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
   if (blocker) throw new SessionNotBookableError(blocker);
   if (!fitsAudience(target.activity, beneficiary.birthDate, target.startsAt, timeZone)) throw new NotEligibleError('error.notEligible.age');
 
+  const effects: AfterCommit[] = [];
   const moved = await transaction(async (tx) => {
+    effects.length = 0;
     await lockSessions(tx, [found.sessionId, target.id]);
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
@@ -334,6 +260,7 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
     }
     await takeSeat(tx, target.id, now);
     await freeSeat(tx, booking.sessionId);
+    effects.push(...(await offerFreedSeats(tx, found.session, 1, now)));
     if (booking.entitlementId) {
       const lot = await loadCreditLot(tx, booking.entitlementId);
       // The credit is already spent on this booking: only whether the lot covers the new session matters.
@@ -368,11 +295,13 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
       template: 'booking-rescheduled',
       payload: { bookingId: created.id, previousSessionId: booking.sessionId, beneficiary: beneficiary.firstName, ...sessionSummary(target) },
       dedupeKey: `booking-rescheduled:${created.id}`,
+      at: now,
     });
     return created;
   });
   changed(found.session)();
   changed(target)();
+  for (const effect of effects) effect();
   return moved;
 }
 
@@ -446,7 +375,9 @@ export async function cancelSession(context: Context, input: { sessionId: string
   if (reason.length > 500) throw new ValidationError([{ field: ['reason'], messageKey: 'validation.tooLong', params: { max: 500 } }]);
   const now = context.clock.now();
 
+  const effects: AfterCommit[] = [];
   const session = await transaction(async (tx) => {
+    effects.length = 0;
     const [locked] = await tx.$queryRaw<Session[]>`SELECT * FROM "Session" WHERE "id" = ${found.id}::uuid FOR UPDATE`;
     if (!locked || locked.status === 'CANCELLED') throw new SessionAlreadyCancelledError();
     // Once a class has started it took place: its attendance and credits stand.
@@ -490,6 +421,7 @@ export async function cancelSession(context: Context, input: { sessionId: string
         template: 'session-cancelled',
         payload: { bookingId: booking.id, reason, creditReturned, ...sessionSummary(found) },
         dedupeKey: `session-cancelled:${booking.id}`,
+        at: now,
       });
     }
     for (const booking of forfeited) {
@@ -506,11 +438,13 @@ export async function cancelSession(context: Context, input: { sessionId: string
       );
       await tx.booking.update({ where: { id: booking.id }, data: { creditRestoredAt: now } });
     }
+    effects.push(...(await closeWaitlist(tx, found, 'session-cancelled', now)));
     return tx.session.update({
       where: { id: found.id },
       data: { status: 'CANCELLED', cancelledAt: now, cancellationReason: reason, seatsTaken: 0 },
     });
   });
   changed(session)();
+  for (const effect of effects) effect();
   return session;
 }

@@ -12,7 +12,12 @@ import {
   type SessionInput,
   type VenueInput,
 } from '../domain/catalogue.js';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { NotFoundError, SessionNotBookableError, ValidationError } from '../domain/errors.js';
+import { MAX_CAPACITY } from '../domain/catalogue.js';
+import { transaction } from '../db/transaction.js';
+import type { AfterCommit } from '../jobs/worker.js';
+import { loadSession, lockSessions } from './seating.js';
+import { offerFreedSeats } from './waitlist.js';
 import { Issues } from '../domain/validation.js';
 import type { Activity, Coach, Offer, Session, Venue } from '../generated/prisma/client.js';
 import { publishSessionChanged, sessionChanged } from '../events/pubsub.js';
@@ -163,4 +168,35 @@ export async function createOffer(
       venues: { create: venueIds.map((venueId) => ({ venueId })) },
     },
   });
+}
+
+/**
+ * Staff change a session's capacity. Seats added go to the waitlist first (per the organisation's
+ * policy); it cannot go below the seats already taken (bookings and seats held for the waitlist).
+ */
+export async function changeSessionCapacity(context: Context, input: { sessionId: string; capacity: number }): Promise<Session> {
+  const found = await loadSession(input.sessionId, 'sessionId');
+  await requireStaff(context, found.organizationId);
+  new Issues()
+    .when(input.capacity < 0, 'capacity', 'validation.nonNegative')
+    .when(input.capacity > MAX_CAPACITY, 'capacity', 'validation.tooLarge', { max: MAX_CAPACITY })
+    .throwIfAny();
+  const now = context.clock.now();
+  const effects: AfterCommit[] = [];
+  const session = await transaction(async (tx) => {
+    effects.length = 0;
+    await lockSessions(tx, [found.id]);
+    const current = await tx.session.findUniqueOrThrow({ where: { id: found.id } });
+    if (current.status !== 'SCHEDULED') throw new SessionNotBookableError('cancelled');
+    if (input.capacity < current.seatsTaken) {
+      throw new ValidationError([{ field: ['capacity'], messageKey: 'validation.capacityBelowBooked', params: { taken: current.seatsTaken } }]);
+    }
+    await tx.session.update({ where: { id: found.id }, data: { capacity: input.capacity } });
+    const added = input.capacity - current.capacity;
+    if (added > 0) effects.push(...(await offerFreedSeats(tx, found, added, now)));
+    return tx.session.findUniqueOrThrow({ where: { id: found.id } });
+  });
+  publishSessionChanged(sessionChanged(session));
+  for (const effect of effects) effect();
+  return session;
 }

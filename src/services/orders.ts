@@ -210,6 +210,7 @@ export async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Or
     template: 'order-paid',
     payload: { orderId: order.id, invoiceNumber: lastInvoiceNumber, totalCents: order.totalCents, currency: order.currency },
     dedupeKey: `order-paid:${order.id}`,
+    at: now,
   });
   // Renewal orders pay for a period whose credits were granted when it started.
   if (!order.offerId || order.subscriptionId) return paid;

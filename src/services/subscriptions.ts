@@ -204,6 +204,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
     template: 'subscription-renewed',
     payload: { subscriptionId: subscription.id, periodIndex, periodStart: next.start.toISOString(), orderId: order.id },
     dedupeKey: `subscription-renewed:${subscription.id}:${periodIndex}`,
+    at: now,
   });
   await scheduleBoundary(tx, subscription, periodIndex + 1, next.end);
 }

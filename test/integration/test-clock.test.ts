@@ -1,6 +1,4 @@
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { parse } from 'graphql';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
@@ -19,6 +17,7 @@ import {
   scheduleSession,
   type TestMember,
 } from '../support/factories.js';
+import { ClockAdvance, ClockNow, ms, paris, testClock, ZONE } from '../support/clock.js';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
 
 // The time-based credit rules end to end, through the API of a server whose clock is the test
@@ -28,8 +27,6 @@ import { createDatabase, databaseUrl, dropDatabase } from '../support/global-set
 // by concurrent workers. advanceClock runs every due job of its database, so this file has a
 // database of its own. The clock only moves forward: each test picks its dates after the clock's
 // current now, so the tests run in file order on one timeline that never goes stale.
-
-const ZONE = 'Europe/Paris';
 
 let app: App;
 let databaseName: string;
@@ -41,31 +38,6 @@ afterAll(async () => {
   await app?.close();
   if (databaseName) await dropDatabase(databaseName);
 });
-
-// `now` and `advanceClock` exist only with TEST_CLOCK=1, so schema.graphql (which the typed
-// documents are checked against) does not have them: these two documents are typed by hand.
-type ClockError = {
-  __typename: 'ValidationError' | 'ForbiddenError' | 'UnauthenticatedError' | 'NotFoundError';
-  code: string;
-  message: string;
-  field?: string[] | null;
-};
-type AdvanceResult = { advanceClock: { __typename: 'AdvanceClockSuccess'; now: string; jobsRun: number } | ClockError };
-
-const ClockNow = parse(`
-  query ClockNow { now }
-`) as TypedDocumentNode<{ now: string }, Record<string, never>>;
-
-const ClockAdvance = parse(`
-  mutation ClockAdvance($input: AdvanceClockInput!) {
-    advanceClock(input: $input) {
-      __typename
-      ... on AdvanceClockSuccess { now jobsRun }
-      ... on ValidationError { field }
-      ... on Error { code message }
-    }
-  }
-`) as TypedDocumentNode<AdvanceResult, { input: { to: string } }>;
 
 const Credits = graphql(`
   query ClockCredits {
@@ -132,25 +104,7 @@ const CreateActivity = graphql(`
 type Catalogue = Awaited<ReturnType<typeof createCatalogue>>;
 
 /** An instant as Paris wall-clock time. */
-function paris(instant: Date | string): DateTime {
-  return DateTime.fromJSDate(new Date(instant), { zone: ZONE });
-}
-
-function ms(instant: string | Date | DateTime): number {
-  return instant instanceof DateTime ? instant.toMillis() : new Date(instant).getTime();
-}
-
-async function clockNow(): Promise<DateTime> {
-  return paris((await execute(app, ClockNow, {})).now);
-}
-
-/** Moves the test clock to `to` (running the due jobs on the way) and checks it got there. */
-async function advanceTo(to: DateTime): Promise<number> {
-  const result = success((await execute(app, ClockAdvance, { input: { to: to.toJSDate().toISOString() } })).advanceClock, 'AdvanceClockSuccess');
-  expect(ms(result.now)).toBe(to.toMillis());
-  expect(ms((await execute(app, ClockNow, {})).now)).toBe(to.toMillis());
-  return result.jobsRun;
-}
+const { clockNow, advanceTo, nextMorning } = testClock(() => app);
 
 async function credits(member: TestMember) {
   const viewer = (await execute(app, Credits, {}, { token: member.token })).viewer;
@@ -186,11 +140,6 @@ async function buyer(catalogue: Catalogue, offerId: string) {
   const beneficiaryId = await addBeneficiary(app, member);
   await buyCredits(app, catalogue, member, offerId, beneficiaryId);
   return { member, beneficiaryId };
-}
-
-/** 10:00 Paris on the day after the clock's now: a fresh "day D" for a test. */
-async function nextMorning(): Promise<DateTime> {
-  return (await clockNow()).plus({ days: 1 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
 }
 
 function uuidOf(globalId: string): string {

@@ -1,4 +1,6 @@
+import { SessionNotBookableError } from '../../domain/errors.js';
 import {
+  changeSessionCapacity,
   createActivity,
   createCoach,
   createOffer,
@@ -162,5 +164,23 @@ defineMutation('createOffer', {
   success: {
     description: 'The offer was created.',
     fields: (t) => ({ offer: t.field({ type: OfferRef, description: 'The new offer.', resolve: (r) => r.offer }) }),
+  },
+});
+
+defineMutation('changeSessionCapacity', {
+  description:
+    "Staff change a session's number of seats. Added seats go to the waitlist first (per the organization's policy); it cannot go below the seats already taken. Subscribers of `sessionAvailability` see the change.",
+  authScopes: { loggedIn: true },
+  input: (t) => ({
+    sessionId: t.id({ required: true, description: 'The session.' }),
+    capacity: t.int({ required: true, description: 'The new number of seats.' }),
+  }),
+  errors: [SessionNotBookableError],
+  resolve: async (input, context) => ({
+    session: await changeSessionCapacity(context, { sessionId: decodeId(input.sessionId, 'Session', 'sessionId'), capacity: input.capacity }),
+  }),
+  success: {
+    description: 'The capacity changed.',
+    fields: (t) => ({ session: t.field({ type: SessionRef, description: 'The session.', resolve: (r) => r.session }) }),
   },
 });

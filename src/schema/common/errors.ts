@@ -1,5 +1,10 @@
 import {
   AlreadyBookedError,
+  AlreadyOnWaitlistError,
+  OfferExpiredError,
+  OfferTakenError,
+  SessionNotFullError,
+  WaitlistClosedError,
   AttendanceNotAllowedError,
   BookingNotCancellableError,
   CreditNotRestorableError,
@@ -104,6 +109,11 @@ const simpleErrors: [abstract new (...args: never[]) => DomainError, string, str
   [ExtensionNotAllowedError, 'ExtensionNotAllowedError', 'The entitlement has expired, so its validity can no longer be extended.'],
   [PaymentExceedsBalanceError, 'PaymentExceedsBalanceError', 'The payment is more than the amount still due on the order.'],
   [OrderNotPayableError, 'OrderNotPayableError', 'The order is already paid, refunded or cancelled.'],
+  [AlreadyOnWaitlistError, 'AlreadyOnWaitlistError', 'The beneficiary is already waiting for this session.'],
+  [SessionNotFullError, 'SessionNotFullError', 'The session has seats left: book it instead.'],
+  [WaitlistClosedError, 'WaitlistClosedError', 'Claims have closed for this session (the organization’s deadline before the start).'],
+  [OfferTakenError, 'OfferTakenError', 'Someone else claimed the seat first; you stay on the waitlist.'],
+  [OfferExpiredError, 'OfferExpiredError', 'The offer is closed (window passed, claims closed, or you left the list).'],
 ];
 
 // Errors with nothing beyond `message` and `code`.

@@ -18,6 +18,8 @@ const ENTITY: Record<string, MessageKey> = {
   Entitlement: 'entity.entitlement',
   Subscription: 'entity.subscription',
   CreditNote: 'entity.creditNote',
+  WaitlistEntry: 'entity.waitlistEntry',
+  WaitlistOffer: 'entity.waitlistOffer',
 };
 
 /**

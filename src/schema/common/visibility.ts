@@ -27,6 +27,18 @@ export function visibleBeneficiary(id: string, context: Context) {
   };
 }
 
+/** A place in a waitlist: the member's own, or in a session of an organisation the viewer staffs. */
+export function visibleWaitlistEntry(id: string, context: Context) {
+  const viewerId = context.viewer?.memberId ?? NOBODY;
+  return { id, OR: [{ memberId: viewerId }, { session: { organization: staffMembership(viewerId) } }] };
+}
+
+/** A waitlist offer: to one of the member's entries, or in a session of an organisation the viewer staffs. */
+export function visibleWaitlistOffer(id: string, context: Context) {
+  const viewerId = context.viewer?.memberId ?? NOBODY;
+  return { id, OR: [{ waitlistEntry: { memberId: viewerId } }, { session: { organization: staffMembership(viewerId) } }] };
+}
+
 /** A member: only the viewer themself. */
 export function self(id: string, context: Context) {
   return { id, AND: [{ id: context.viewer?.memberId ?? NOBODY }] };

@@ -1,4 +1,6 @@
-import { createOrganization } from '../../services/organizations.js';
+import { createOrganization, setWaitlistPolicy } from '../../services/organizations.js';
+import { decodeId } from '../common/ids.js';
+import { WaitlistPolicyEnum } from '../waitlist/types.js';
 import { defineMutation } from '../common/mutation.js';
 import { OrganizationRef } from './types.js';
 
@@ -16,5 +18,24 @@ defineMutation('createOrganization', {
     fields: (t) => ({
       organization: t.field({ type: OrganizationRef, description: 'The new organization.', resolve: (r) => r.organization }),
     }),
+  },
+});
+
+defineMutation('setWaitlistPolicy', {
+  description:
+    "Staff choose how freed seats go to the waitlist: FIRST_CLICK_WINS (default, 002), AUTO_PROMOTE or ONE_AT_A_TIME, the claim deadline before each session, and each member's window for ONE_AT_A_TIME.",
+  authScopes: { loggedIn: true },
+  input: (t) => ({
+    organizationId: t.id({ required: true, description: 'The organization (staff only).' }),
+    policy: t.field({ type: WaitlistPolicyEnum, required: true, description: 'How a freed seat is offered.' }),
+    claimDeadlineHours: t.int({ required: false, description: 'Claims close this many hours before a session (default 12).' }),
+    offerWindowMinutes: t.int({ required: false, description: 'ONE_AT_A_TIME: minutes each member has to claim (default 60).' }),
+  }),
+  resolve: async (input, context) => ({
+    organization: await setWaitlistPolicy(context, { ...input, organizationId: decodeId(input.organizationId, 'Organization', 'organizationId') }),
+  }),
+  success: {
+    description: 'The policy is set; it applies to seats freed from now on.',
+    fields: (t) => ({ organization: t.field({ type: OrganizationRef, description: 'The organization.', resolve: (r) => r.organization }) }),
   },
 });

@@ -1,5 +1,6 @@
 import { roleIn } from '../../services/access.js';
 import { builder } from '../builder.js';
+import { WaitlistPolicyEnum } from '../waitlist/types.js';
 
 export const RoleEnum = builder.enumType('Role', {
   description: "A member's role in an organization.",
@@ -22,6 +23,13 @@ export const OrganizationRef = builder.prismaNode('Organization', {
       description: 'IANA time zone in which days, months and "the day before" are computed (default Europe/Paris).',
     }),
     currency: t.exposeString('currency', { description: 'ISO 4217 currency of its prices.' }),
+    waitlistPolicy: t.expose('waitlistPolicy', { type: WaitlistPolicyEnum, description: 'How a freed seat goes to the waitlist.' }),
+    waitlistClaimDeadlineHours: t.exposeInt('waitlistClaimDeadlineHours', {
+      description: 'Waitlist claims close this many hours before a session; remaining entries are then released.',
+    }),
+    waitlistOfferWindowMinutes: t.exposeInt('waitlistOfferWindowMinutes', {
+      description: 'ONE_AT_A_TIME: minutes each member in line has to claim a freed seat.',
+    }),
     venues: t.relation('venues', { description: 'Its venues, by name.', query: { orderBy: [{ name: 'asc' }, { id: 'asc' }] } }),
     activities: t.relation('activities', {
       description: 'Its activities, by name.',

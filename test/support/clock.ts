@@ -1,0 +1,63 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
+import { DateTime } from 'luxon';
+import { expect } from 'vitest';
+import type { App } from '../../src/server.js';
+import { execute, success } from './app.js';
+
+// The test clock of API.md, for test files whose server runs with TEST_CLOCK=1 (each on a database
+// of its own: advanceClock runs every due job of its database).
+
+export const ZONE = 'Europe/Paris';
+
+// `now` and `advanceClock` exist only with TEST_CLOCK=1, so schema.graphql (which the typed
+// documents are checked against) does not have them: these two documents are typed by hand.
+type ClockError = {
+  __typename: 'ValidationError' | 'ForbiddenError' | 'UnauthenticatedError' | 'NotFoundError';
+  code: string;
+  message: string;
+  field?: string[] | null;
+};
+type AdvanceResult = { advanceClock: { __typename: 'AdvanceClockSuccess'; now: string; jobsRun: number } | ClockError };
+
+export const ClockNow = parse(`
+  query ClockNow { now }
+`) as TypedDocumentNode<{ now: string }, Record<string, never>>;
+
+export const ClockAdvance = parse(`
+  mutation ClockAdvance($input: AdvanceClockInput!) {
+    advanceClock(input: $input) {
+      __typename
+      ... on AdvanceClockSuccess { now jobsRun }
+      ... on ValidationError { field }
+      ... on Error { code message }
+    }
+  }
+`) as TypedDocumentNode<AdvanceResult, { input: { to: string } }>;
+
+export function paris(instant: Date | string): DateTime {
+  return DateTime.fromJSDate(new Date(instant), { zone: ZONE });
+}
+
+export function ms(instant: string | Date | DateTime): number {
+  return instant instanceof DateTime ? instant.toMillis() : new Date(instant).getTime();
+}
+
+/** The server's now and a way to move it, for one test-clock app. */
+export function testClock(app: () => App) {
+  const clockNow = async (): Promise<DateTime> => paris((await execute(app(), ClockNow, {})).now);
+  /** Moves the test clock to `to` (running the due jobs on the way) and checks it got there. */
+  const advanceTo = async (to: DateTime): Promise<number> => {
+    const result = success(
+      (await execute(app(), ClockAdvance, { input: { to: to.toJSDate().toISOString() } })).advanceClock,
+      'AdvanceClockSuccess',
+    );
+    expect(ms(result.now)).toBe(to.toMillis());
+    expect(ms((await execute(app(), ClockNow, {})).now)).toBe(to.toMillis());
+    return result.jobsRun;
+  };
+  /** 10:00 Paris on the day after the clock's now: a fresh "day D" for a test. */
+  const nextMorning = async (): Promise<DateTime> =>
+    (await clockNow()).plus({ days: 1 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
+  return { clockNow, advanceTo, nextMorning };
+}
