@@ -5,6 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { bearer, configureTokens, viewerFromToken } from './auth/tokens.js';
+import { configureLinks } from './links.js';
 import { type Clock, systemClock, TestClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
@@ -13,7 +14,9 @@ import { seedDemoData } from './demo/seed.js';
 import { DomainError } from './domain/errors.js';
 import { type EventBus, openEvents } from './events/pubsub.js';
 import { startJobTimer } from './jobs/timer.js';
+import { createMailer, getMailer, setMailer } from './mail/outbox.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
+import { serveScreen } from './screens/index.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
 import { logger } from './logger.js';
 import { schema, testClockSchema } from './schema/index.js';
@@ -69,6 +72,7 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
 export async function createApp(config: Config, givenClock?: Clock): Promise<App> {
   const clock = givenClock ?? (config.testClock ? new TestClock() : systemClock);
   configureTokens(config.jwtSecret, config.tokenTtlSeconds);
+  configureLinks(config.publicUrl);
   const database = await openDatabase(config);
   const events = openEvents(config.redisUrl);
   if (config.demoData) await seedDemoData(clock);
@@ -113,12 +117,14 @@ export async function createApp(config: Config, givenClock?: Clock): Promise<App
       return;
     }
     if (req.method === 'GET' && req.url) {
-      serveGraphiQLAsset(req.url, res)
+      const url = req.url;
+      serveGraphiQLAsset(url, res)
+        .then(async (served) => served || serveScreen(url, res))
         .then((served) => {
           if (!served) yoga.handle(req, res);
         })
         .catch((error) => {
-          logger.error({ err: error }, 'could not serve a GraphiQL asset');
+          logger.error({ err: error }, 'could not serve a static asset');
           if (!res.headersSent) res.writeHead(500).end();
         });
       return;
@@ -156,12 +162,17 @@ export async function createApp(config: Config, givenClock?: Clock): Promise<App
 
   // Due work (expiry, renewals) runs on a timer in every instance; SKIP LOCKED shares it out. With
   // the test clock, only advanceClock runs it, so that it runs in order and before answering.
-  const jobs = config.testClock || config.jobIntervalMs <= 0 ? null : startJobTimer(clock, config.jobIntervalMs);
+  // Emails due are sent by the same timer (or by advanceClock under the test clock).
+  const mail = { mailer: createMailer(config), from: config.mailFrom, publicUrl: config.publicUrl };
+  setMailer(mail);
+  const jobs = config.testClock || config.jobIntervalMs <= 0 ? null : startJobTimer(clock, config.jobIntervalMs, mail);
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await jobs?.stop();
+      if (getMailer() === mail) setMailer(null);
+      mail.mailer.close();
       for (const socket of wsServer.clients) socket.close(1001, 'Server shutting down');
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => {
