@@ -86,6 +86,12 @@ const MyOffers = graphql(`
   }
 `);
 
+const Availability = graphql(`
+  subscription WaitlistAvailability($filter: SessionFilter!) {
+    sessionAvailability(filter: $filter) { seatsLeft capacity waitlistLength session { id } }
+  }
+`);
+
 const SessionState = graphql(`
   query WaitlistSessionState($id: ID!) {
     node(id: $id) { ... on Session { seatsLeft capacity waitlistLength status } }
@@ -292,6 +298,39 @@ describe('first click wins (002)', () => {
       const taken = (await feed.waitFor(2))[1]!;
       expect(taken.data?.myWaitlistOffers).toMatchObject({ status: 'TAKEN', session: { id: session.id } });
       expect(feed.received).toHaveLength(2); // never the other member's offers
+    } finally {
+      feed.dispose();
+      await client.dispose();
+    }
+  });
+});
+
+describe('live seats', () => {
+  it('sessionAvailability pushes waitlist joins, a seat held for the waitlist, a claim and a leave (no login)', async () => {
+    const catalogue = await createCatalogue(app);
+    const { session, holder, bookingId } = await fullSession(app, catalogue);
+    const [a, b] = [await member(app, catalogue), await member(app, catalogue)];
+    const client = wsClient(url.replace('http', 'ws'));
+    const feed = subscribe(client, Availability, { filter: { ids: [session.id] } });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Each step waits for its event, so each event shows the state right after its change.
+      const seen = async (count: number) => {
+        const event = (await feed.waitFor(count))[count - 1]!.data?.sessionAvailability;
+        return [event?.seatsLeft, event?.waitlistLength];
+      };
+      const entryA = success(await join(app, a, session.id), 'JoinWaitlistSuccess').waitlistEntry;
+      expect(await seen(1)).toEqual([0, 1]);
+      success(await join(app, b, session.id), 'JoinWaitlistSuccess');
+      expect(await seen(2)).toEqual([0, 2]);
+      // The holder cancels: the seat is held for the waitlist, so it never shows as free.
+      await execute(app, Cancel, { input: { bookingId } }, { token: holder.token });
+      expect(await seen(3)).toEqual([0, 2]);
+      const offer = (await mine(app, b)).waitlistOffers[0]!;
+      success((await execute(app, Claim, { input: { offerId: offer.id } }, { token: b.token })).claimWaitlistOffer, 'ClaimWaitlistOfferSuccess');
+      expect(await seen(4)).toEqual([0, 1]);
+      await execute(app, Leave, { input: { waitlistEntryId: entryA.id } }, { token: a.token });
+      expect(await seen(5)).toEqual([0, 0]);
     } finally {
       feed.dispose();
       await client.dispose();
