@@ -9,27 +9,24 @@ import {
   rescheduleAllowed,
   type CancellationOutcome,
 } from '../domain/booking.js';
-import { chooseCredits, lotFit } from '../domain/credits.js';
+import { lotFit } from '../domain/credits.js';
 import {
   AlreadyBookedError,
   AttendanceNotAllowedError,
   BookingNotCancellableError,
   CreditNotRestorableError,
   ForbiddenError,
-  NoCreditError,
   NotEligibleError,
   NotFoundError,
   RescheduleNotAllowedError,
   SessionAlreadyCancelledError,
-  SessionFullError,
   SessionNotBookableError,
   ValidationError,
 } from '../domain/errors.js';
-import { publishSessionChanged, sessionChanged } from '../events/pubsub.js';
-import type { Booking, Entitlement, Session } from '../generated/prisma/client.js';
+import type { Booking, Session } from '../generated/prisma/client.js';
 import type { Locale } from '../i18n/messages.js';
 import { joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer, roleIn } from './access.js';
-import { isUniqueViolation } from './errors.js';
+import { insertUnique } from './errors.js';
 import { appendEntry, loadCreditLot, lockEntitlement, lockEntitlements, returnCredit } from './ledger.js';
 import {
   changed,
@@ -86,23 +83,21 @@ export async function bookSession(
     await takeSeat(tx, session.id, now);
     await joinOrganization(tx, beneficiary.memberId, session.organizationId);
     const entitlement = await takeCredit(tx, session, beneficiary.id, input.entitlementId, now);
-    let created: Booking;
-    try {
-      created = await tx.booking.create({
-        data: {
-          organizationId: session.organizationId,
-          sessionId: session.id,
-          beneficiaryId: beneficiary.id,
-          memberId: beneficiary.memberId,
-          bookedById: onBehalf ? viewerId : null,
-          entitlementId: entitlement.id,
-          createdAt: now,
-        },
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new AlreadyBookedError();
-      throw error;
-    }
+    const created: Booking = await insertUnique(
+      () =>
+        tx.booking.create({
+          data: {
+            organizationId: session.organizationId,
+            sessionId: session.id,
+            beneficiaryId: beneficiary.id,
+            memberId: beneficiary.memberId,
+            bookedById: onBehalf ? viewerId : null,
+            entitlementId: entitlement.id,
+            createdAt: now,
+          },
+        }),
+      () => new AlreadyBookedError(),
+    );
     await appendEntry(tx, {
       entitlementId: entitlement.id,
       delta: -1,
@@ -268,25 +263,23 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
       if (fit !== 'OK') throw new NotEligibleError('error.notEligible.credit');
     }
     await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
-    let created: Booking;
-    try {
-      created = await tx.booking.create({
-        data: {
-          organizationId: booking.organizationId,
-          sessionId: target.id,
-          beneficiaryId: booking.beneficiaryId,
-          memberId: booking.memberId,
-          bookedById: onBehalf ? viewerId : booking.bookedById,
-          entitlementId: booking.entitlementId,
-          orderId: booking.orderId,
-          rescheduledFromId: booking.id,
-          createdAt: now,
-        },
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new AlreadyBookedError();
-      throw error;
-    }
+    const created: Booking = await insertUnique(
+      () =>
+        tx.booking.create({
+          data: {
+            organizationId: booking.organizationId,
+            sessionId: target.id,
+            beneficiaryId: booking.beneficiaryId,
+            memberId: booking.memberId,
+            bookedById: onBehalf ? viewerId : booking.bookedById,
+            entitlementId: booking.entitlementId,
+            orderId: booking.orderId,
+            rescheduledFromId: booking.id,
+            createdAt: now,
+          },
+        }),
+      () => new AlreadyBookedError(),
+    );
     const contact = await memberContact(tx, booking.memberId);
     await queueEmail(tx, {
       organizationId: booking.organizationId,

@@ -21,7 +21,7 @@ import type { Booking, DueJob, Session, WaitlistEntry, WaitlistOffer } from '../
 import { enqueue } from '../jobs/queue.js';
 import type { AfterCommit } from '../jobs/worker.js';
 import { joinOrganization, requireOwnerOrStaff } from './access.js';
-import { isUniqueViolation } from './errors.js';
+import { insertUnique } from './errors.js';
 import { appendEntry, lockEntitlement } from './ledger.js';
 import { queueEmail } from './notifications.js';
 import {
@@ -128,22 +128,20 @@ async function createOffer(
  * AUTO_PROMOTE): its held credit pays for the booking (RELEASE then DEBIT, linked to both).
  */
 async function promote(tx: Tx, session: SessionWithRules, entry: WaitlistEntry, now: Date): Promise<Booking> {
-  let booking: Booking;
-  try {
-    booking = await tx.booking.create({
-      data: {
-        organizationId: session.organizationId,
-        sessionId: session.id,
-        beneficiaryId: entry.beneficiaryId,
-        memberId: entry.memberId,
-        entitlementId: entry.entitlementId,
-        createdAt: now,
-      },
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new AlreadyBookedError();
-    throw error;
-  }
+  const booking: Booking = await insertUnique(
+    () =>
+      tx.booking.create({
+        data: {
+          organizationId: session.organizationId,
+          sessionId: session.id,
+          beneficiaryId: entry.beneficiaryId,
+          memberId: entry.memberId,
+          entitlementId: entry.entitlementId,
+          createdAt: now,
+        },
+      }),
+    () => new AlreadyBookedError(),
+  );
   if (entry.entitlementId) {
     await lockEntitlement(tx, entry.entitlementId);
     await appendEntry(tx, {
@@ -263,21 +261,19 @@ export async function joinWaitlist(
     if (booked > 0) throw new AlreadyBookedError();
     if (locked.seatsTaken < locked.capacity) throw new SessionNotFullError();
     const lot = await takeCredit(tx, session, beneficiary.id, input.entitlementId, now);
-    let created: WaitlistEntry;
-    try {
-      created = await tx.waitlistEntry.create({
-        data: {
-          sessionId: session.id,
-          beneficiaryId: beneficiary.id,
-          memberId: beneficiary.memberId,
-          entitlementId: lot.id,
-          createdAt: now,
-        },
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new AlreadyOnWaitlistError();
-      throw error;
-    }
+    const created: WaitlistEntry = await insertUnique(
+      () =>
+        tx.waitlistEntry.create({
+          data: {
+            sessionId: session.id,
+            beneficiaryId: beneficiary.id,
+            memberId: beneficiary.memberId,
+            entitlementId: lot.id,
+            createdAt: now,
+          },
+        }),
+      () => new AlreadyOnWaitlistError(),
+    );
     await appendEntry(tx, {
       entitlementId: lot.id,
       delta: -1,

@@ -7,7 +7,7 @@ import { runDueJobs } from '../../src/jobs/worker.js';
 import { schema as servedSchema } from '../../src/schema/index.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
-import { execute, request, startApp, success } from '../support/app.js';
+import { execute, startApp, success } from '../support/app.js';
 import {
   addBeneficiary,
   buyCredits,
