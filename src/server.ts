@@ -12,7 +12,7 @@ import type { Context } from './context.js';
 import { type Database, openDatabase } from './db/client.js';
 import { seedDemoData } from './demo/seed.js';
 import { DomainError } from './domain/errors.js';
-import { type EventBus, openEvents } from './events/pubsub.js';
+import { callerKey, type EventBus, openEvents, subscribeShared } from './events/pubsub.js';
 import { startJobTimer } from './jobs/timer.js';
 import { createMailer, getMailer, setMailer } from './mail/outbox.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
@@ -69,7 +69,13 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
   return defaultMaskError(error, message, isDev);
 }
 
-export async function createApp(config: Config, givenClock?: Clock): Promise<App> {
+export interface AppOptions {
+  /** Run identical subscriptions once per event (default). Off only to measure the difference (bench/). */
+  shareSubscriptions?: boolean;
+}
+
+export async function createApp(config: Config, givenClock?: Clock, options: AppOptions = {}): Promise<App> {
+  const shareSubscriptions = options.shareSubscriptions ?? true;
   const clock = givenClock ?? (config.testClock ? new TestClock() : systemClock);
   configureTokens(config.jwtSecret, config.tokenTtlSeconds);
   configureLinks(config.publicUrl);
@@ -136,7 +142,10 @@ export async function createApp(config: Config, givenClock?: Clock): Promise<App
   const wsCleanup = useServer(
     {
       execute: (args: any) => args.rootValue.execute(args),
-      subscribe: (args: any) => args.rootValue.subscribe(args),
+      // Identical subscriptions (same document, variables, viewer and locale) run once per event
+      // and every socket gets the same result: what lets one instance serve 10k lobby screens.
+      subscribe: (args: any) =>
+        shareSubscriptions ? subscribeShared(args, args.rootValue.subscribe, callerKey(args.contextValue)) : args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
         const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,

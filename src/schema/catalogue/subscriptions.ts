@@ -1,27 +1,62 @@
-import { filter, pipe } from 'graphql-yoga';
 import { prisma } from '../../db/client.js';
 import { seatsLeft } from '../../domain/seats.js';
-import { pubsub, type SessionChangedEvent } from '../../events/pubsub.js';
+import { type SessionChangedEvent, watch } from '../../events/pubsub.js';
 import type { Session } from '../../generated/prisma/client.js';
+import { logger } from '../../logger.js';
 import { builder } from '../builder.js';
 import { type DecodedSessionFilter, decodeSessionFilter, SessionFilter } from './filter.js';
 
-const SessionAvailability = builder.objectRef<Session>('SessionAvailability').implement({
-  description: 'The seat state of one session, pushed on every change. Public data only.',
-  fields: (t) => ({
-    session: t.prismaField({
-      type: 'Session',
-      description: 'The session that changed.',
-      resolve: (query, session) => prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } }),
-    }),
-    seatsLeft: t.int({ description: 'Seats that can be booked now.', resolve: (session) => seatsLeft(session) }),
-    capacity: t.exposeInt('capacity', { description: 'Number of seats.' }),
-    waitlistLength: t.exposeInt('waitlistLength', { description: 'People waiting.' }),
-  }),
-});
+// Live seats fan out inside each instance: one listener on the event bus for all subscribers, one
+// database read per event (per distinct `session { … }` selection beyond the row itself), and the
+// same loaded snapshot handed to every matching subscriber. A subscriber costs a small stream
+// object and an entry in an index, not a pubsub subscription, a read, or a chain of iterators.
 
-export function matchesFilter(event: SessionChangedEvent, filter: DecodedSessionFilter): boolean {
-  const startsAt = Date.parse(event.startsAt);
+/** The committed state of one session after one event, read once and shared by every subscriber. */
+class SessionSnapshot {
+  /** Resolves to this snapshot once `row` is loaded (a rejection is the read's error). */
+  readonly ready: Promise<SessionSnapshot>;
+  row!: Session;
+  private selections?: Map<string, Promise<Session>>;
+
+  constructor(readonly event: SessionChangedEvent) {
+    this.ready = readInOrder(event.sessionId, async () => {
+      this.row = await prisma.session.findUniqueOrThrow({ where: { id: event.sessionId } });
+      return this;
+    });
+    // Each subscriber sees the rejection through its own `ready`; this one only keeps an unused
+    // snapshot from raising an unhandled rejection.
+    this.ready.catch((error: unknown) => logger.warn({ err: error, sessionId: event.sessionId }, 'could not read a changed session'));
+  }
+
+  /** The session with a subscriber's relations (`query` from the Prisma plugin), read once per shape. */
+  session(query: { include?: unknown; select?: unknown }): Session | Promise<Session> {
+    if (query.include === undefined && query.select === undefined) return this.row;
+    const key = JSON.stringify(query);
+    this.selections ??= new Map();
+    let read = this.selections.get(key);
+    if (!read) {
+      read = prisma.session.findUniqueOrThrow({ ...(query as object), where: { id: this.event.sessionId } });
+      this.selections.set(key, read);
+    }
+    return read;
+  }
+}
+
+// Reads of one session run one after another, so that a later event never shows an older state
+// than an earlier one (two reads on two pooled connections could otherwise finish out of order).
+const lastReads = new Map<string, Promise<unknown>>();
+function readInOrder<T>(sessionId: string, read: () => Promise<T>): Promise<T> {
+  const previous = lastReads.get(sessionId);
+  const next = previous ? previous.then(read, read) : read();
+  lastReads.set(sessionId, next);
+  const forget = () => {
+    if (lastReads.get(sessionId) === next) lastReads.delete(sessionId);
+  };
+  next.then(forget, forget);
+  return next;
+}
+
+export function matchesFilter(event: SessionChangedEvent, filter: DecodedSessionFilter, startsAt = Date.parse(event.startsAt)): boolean {
   return (
     (!filter.ids || filter.ids.includes(event.sessionId)) &&
     (!filter.organizationId || filter.organizationId === event.organizationId) &&
@@ -32,6 +67,132 @@ export function matchesFilter(event: SessionChangedEvent, filter: DecodedSession
   );
 }
 
+/** Past this many undelivered snapshots (a client that does not read), the oldest are dropped. */
+const MAX_QUEUED = 256;
+
+/** One subscriber's stream of snapshots: the async iterator graphql-ws consumes. */
+class AvailabilityStream implements AsyncIterableIterator<SessionSnapshot> {
+  private queue: SessionSnapshot[] = [];
+  private waiting: ((result: IteratorResult<SessionSnapshot>) => void) | undefined;
+  private done = false;
+
+  constructor(readonly filter: DecodedSessionFilter) {}
+
+  push(snapshot: SessionSnapshot): void {
+    if (this.done) return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      waiting({ value: snapshot, done: false });
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUED) this.queue.shift();
+    this.queue.push(snapshot);
+  }
+
+  next(): Promise<IteratorResult<SessionSnapshot>> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve({ value: queued, done: false });
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<SessionSnapshot>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<SessionSnapshot>> {
+    this.close();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.queue = [];
+    availabilityFeed.remove(this);
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = undefined;
+  }
+}
+
+/**
+ * The instance's subscribers, indexed by the most selective equality of their filter, so that an
+ * event only visits those that may match. Listens to the event bus while it has subscribers.
+ */
+class AvailabilityFeed {
+  private readonly index = new Map<string, Set<AvailabilityStream>>();
+  private size = 0;
+  private unwatch: (() => void) | undefined;
+
+  add(stream: AvailabilityStream): void {
+    for (const key of AvailabilityFeed.keysOf(stream.filter)) {
+      let streams = this.index.get(key);
+      if (!streams) this.index.set(key, (streams = new Set()));
+      streams.add(stream);
+    }
+    if (this.size++ === 0) this.unwatch = watch('session:changed', (event) => this.dispatch(event));
+  }
+
+  remove(stream: AvailabilityStream): void {
+    for (const key of AvailabilityFeed.keysOf(stream.filter)) {
+      const streams = this.index.get(key);
+      if (!streams?.delete(stream)) continue;
+      if (streams.size === 0) this.index.delete(key);
+    }
+    if (--this.size === 0) {
+      this.unwatch?.();
+      this.unwatch = undefined;
+    }
+  }
+
+  private static keysOf(filter: DecodedSessionFilter): string[] {
+    if (filter.ids) return filter.ids.length ? [...new Set(filter.ids)].map((id) => `s:${id}`) : [];
+    if (filter.venueId) return [`v:${filter.venueId}`];
+    if (filter.activityId) return [`a:${filter.activityId}`];
+    if (filter.organizationId) return [`o:${filter.organizationId}`];
+    return ['*'];
+  }
+
+  private dispatch(event: SessionChangedEvent): void {
+    const startsAt = Date.parse(event.startsAt);
+    let snapshot: SessionSnapshot | undefined;
+    for (const key of [`s:${event.sessionId}`, `v:${event.venueId}`, `a:${event.activityId}`, `o:${event.organizationId}`, '*']) {
+      const streams = this.index.get(key);
+      if (!streams) continue;
+      for (const stream of streams) {
+        if (!matchesFilter(event, stream.filter, startsAt)) continue;
+        // Read after the event, so a subscriber always sees the committed state, never the event's guess.
+        snapshot ??= new SessionSnapshot(event);
+        stream.push(snapshot);
+      }
+    }
+  }
+}
+
+const availabilityFeed = new AvailabilityFeed();
+
+const SessionAvailability = builder.objectRef<SessionSnapshot>('SessionAvailability').implement({
+  description: 'The seat state of one session, pushed on every change. Public data only.',
+  fields: (t) => ({
+    session: t.prismaField({
+      type: 'Session',
+      description: 'The session that changed.',
+      resolve: (query, snapshot) => snapshot.session(query),
+    }),
+    seatsLeft: t.int({ description: 'Seats that can be booked now.', resolve: (snapshot) => seatsLeft(snapshot.row) }),
+    capacity: t.int({ description: 'Number of seats.', resolve: (snapshot) => snapshot.row.capacity }),
+    waitlistLength: t.int({ description: 'People waiting.', resolve: (snapshot) => snapshot.row.waitlistLength }),
+  }),
+});
+
 builder.subscriptionField('sessionAvailability', (t) =>
   t.field({
     type: SessionAvailability,
@@ -41,13 +202,10 @@ builder.subscriptionField('sessionAvailability', (t) =>
     skipTypeScopes: true,
     args: { filter: t.arg({ type: SessionFilter, required: true, description: 'Which sessions to watch.' }) },
     subscribe: (_root, args) => {
-      const decoded = decodeSessionFilter(args.filter);
-      return pipe(
-        pubsub.subscribe('session:changed'),
-        filter((event: SessionChangedEvent) => matchesFilter(event, decoded)),
-      );
+      const stream = new AvailabilityStream(decodeSessionFilter(args.filter));
+      availabilityFeed.add(stream);
+      return stream;
     },
-    // Read after the event, so a subscriber always sees the committed state, never the event's guess.
-    resolve: async (event: SessionChangedEvent) => prisma.session.findUniqueOrThrow({ where: { id: event.sessionId } }),
+    resolve: (snapshot: SessionSnapshot) => snapshot.ready,
   }),
 );
