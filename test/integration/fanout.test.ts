@@ -384,3 +384,45 @@ describe('subscribeShared', () => {
     expect(calls).toBe(2);
   });
 });
+
+const JoinWaitlist = `mutation FanoutJoinWaitlist($input: JoinWaitlistInput!) {
+  joinWaitlist(input: $input) { __typename ... on JoinWaitlistSuccess { waitlistEntry { id } } ... on Error { code message } } }`;
+const CancelBooking = `mutation FanoutCancelBooking($input: CancelBookingInput!) {
+  cancelBooking(input: $input) { __typename ... on CancelBookingSuccess { creditReturned } ... on Error { code message } } }`;
+const ClaimOffer = `mutation FanoutClaimOffer($input: ClaimWaitlistOfferInput!) {
+  claimWaitlistOffer(input: $input) { __typename ... on ClaimWaitlistOfferSuccess { booking { id } } ... on Error { code message } } }`;
+const SessionState = `query FanoutSessionState($filter: SessionFilter!) {
+  sessions(filter: $filter, first: 1) { edges { node { seatsLeft waitlistLength } } } }`;
+const OpenOffers = `query FanoutOpenOffers {
+  viewer { waitlistOffers(status: OPEN) { id beneficiary { id } } } }`;
+
+describe('waitlist claims across instances (SPEC §6, 002)', () => {
+  it('claims of one freed seat sent to both instances at the same instant have exactly one winner, round after round', async () => {
+    const env = { DATABASE_URL: inject('databaseUrl'), REDIS_URL: inject('redisUrl') };
+    const [a, b] = await Promise.all([startServer(env, children), startServer(env, children)]);
+    const scene = await createScene(a, { capacity: 1, beneficiaries: 7 });
+    const [holder, ...waiters] = scene.beneficiaryIds;
+    let bookingId = (await book(a, scene, holder!)).id as string;
+    for (const [i, beneficiaryId] of waiters.entries()) {
+      await mutate(i % 2 ? a : b, 'joinWaitlist', JoinWaitlist, { sessionId: scene.sessionId, beneficiaryId }, scene.memberToken);
+    }
+    let waiting = waiters.length;
+    while (waiting > 1) {
+      // The seat frees; everyone still waiting gets an offer and claims it at once, half through each instance.
+      await mutate(waiting % 2 ? a : b, 'cancelBooking', CancelBooking, { bookingId }, scene.memberToken);
+      const offers = (await gql(b, OpenOffers, {}, scene.memberToken)).viewer.waitlistOffers as { id: string }[];
+      expect(offers).toHaveLength(waiting);
+      const results = await Promise.all(
+        offers.map(async (offer, i) => (await gql(i % 2 ? a : b, ClaimOffer, { input: { offerId: offer.id } }, scene.memberToken)).claimWaitlistOffer as Data),
+      );
+      const winners = results.filter((result) => result.__typename === 'ClaimWaitlistOfferSuccess');
+      expect(winners, `with ${waiting} waiting`).toHaveLength(1);
+      expect(results.filter((result) => result.code === 'OFFER_TAKEN')).toHaveLength(waiting - 1);
+      bookingId = winners[0]!.booking.id as string;
+      waiting -= 1;
+      const state = (await gql(a, SessionState, { filter: { ids: [scene.sessionId] } })).sessions.edges[0].node as Data;
+      expect(state).toEqual({ seatsLeft: 0, waitlistLength: waiting });
+    }
+    await Promise.all([stopProcess(a.child), stopProcess(b.child)]);
+  }, 90_000);
+});
