@@ -1,3 +1,5 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+
 // Links sent to members point at the frontend, under PUBLIC_URL (set once at start).
 
 let base = 'http://localhost:4000';
@@ -6,7 +8,10 @@ export function configureLinks(publicUrl: string): void {
   base = publicUrl.replace(/\/+$/, '');
 }
 
-/** Where a member claims a freed seat (the frontend calls `claimWaitlistOffer` with the id). */
+/**
+ * Where a member claims a freed seat: the frontend page takes the offer's global ID (the one
+ * `claimWaitlistOffer` expects) from the path.
+ */
 export function claimLink(offerId: string): string {
-  return `${base}/waitlist-offers/${encodeURIComponent(offerId)}`;
+  return `${base}/waitlist-offers/${encodeURIComponent(encodeGlobalID('WaitlistOffer', offerId))}`;
 }

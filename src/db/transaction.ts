@@ -8,10 +8,10 @@ export type Tx = Prisma.TransactionClient;
  * with FOR UPDATE or changed by compare-and-swap inside). Bursts of parallel bookings queue for
  * pool connections and row locks, so the waits are longer than Prisma's defaults.
  */
-export async function transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function transaction<T>(work: (tx: Tx) => Promise<T>, { timeoutMs = 30_000 } = {}): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await prisma.$transaction(work, { maxWait: 20_000, timeout: 30_000 });
+      return await prisma.$transaction(work, { maxWait: 20_000, timeout: timeoutMs });
     } catch (error) {
       // PostgreSQL broke a deadlock or a serialization conflict by aborting this transaction,
       // which rolled back whole: running it again is safe. The fixed lock order makes it rare.

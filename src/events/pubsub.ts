@@ -43,6 +43,7 @@ export type Topics = {
 };
 
 type Topic = keyof Topics;
+const TOPICS: Topic[] = ['session:changed', 'waitlist:offer'];
 type TopicEvent = { type: string; detail?: unknown };
 type Callback = (event: TopicEvent) => void;
 type CallbackOrListener = Callback | { handleEvent: Callback } | null | undefined;
@@ -81,11 +82,12 @@ class EventRelay {
 
   constructor(private readonly redis?: { publishClient: Redis; subscribeClient: Redis }) {
     redis?.subscribeClient.on('message', (channel: string, message: string) => this.received(channel, message));
+    // Every topic's channel is subscribed at start, so that no event another instance publishes
+    // before the first local listener arrives is missed.
+    for (const topic of TOPICS) this.channel(topic);
   }
 
-  addEventListener(topic: string, callbackOrListener: CallbackOrListener): void {
-    const callback = callbackOf(callbackOrListener);
-    if (!callback) return;
+  private channel(topic: string): Set<Callback> {
     let callbacks = this.callbacks.get(topic);
     if (!callbacks) {
       callbacks = new Set();
@@ -94,7 +96,13 @@ class EventRelay {
         logger.warn({ err: error.message, topic }, 'could not subscribe to a Redis channel');
       });
     }
-    callbacks.add(callback);
+    return callbacks;
+  }
+
+  addEventListener(topic: string, callbackOrListener: CallbackOrListener): void {
+    const callback = callbackOf(callbackOrListener);
+    if (!callback) return;
+    this.channel(topic).add(callback);
   }
 
   removeEventListener(topic: string, callbackOrListener: CallbackOrListener): void {

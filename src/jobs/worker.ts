@@ -41,6 +41,8 @@ export async function runDueJobs(
     const afterCommit: AfterCommit[] = [];
     try {
       const done = await transaction(async (tx) => {
+        // A retried attempt starts over: nothing of a rolled-back one is published.
+        afterCommit.length = 0;
         const [job] = await tx.$queryRaw<DueJob[]>`
           SELECT * FROM "DueJob"
            WHERE "status" = 'PENDING' AND "runAt" <= ${now}

@@ -152,7 +152,8 @@ export async function sendDueEmails(
         data: { status: 'SENT', sentAt: now, attempts: { increment: 1 }, lastError: null },
       });
       return 'sent' as const;
-    });
+      // Longer than the SMTP timeouts together (35 s), so the row lock outlives any send.
+    }, { timeoutMs: 60_000 });
     if (!outcome) break;
     result[outcome] += 1;
   }

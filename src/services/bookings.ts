@@ -40,7 +40,7 @@ import {
   takeSeat,
 } from './seating.js';
 import { queueEmail } from './notifications.js';
-import { closeWaitlist, offerFreedSeats } from './waitlist.js';
+import { closeWaitlist, leaveOnBooking, offerFreedSeats } from './waitlist.js';
 import type { AfterCommit } from '../jobs/worker.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
@@ -79,9 +79,13 @@ export async function bookSession(
   });
   if (active) throw new AlreadyBookedError();
 
+  const effects: AfterCommit[] = [];
   const booking = await transaction(async (tx) => {
+    effects.length = 0;
     await takeSeat(tx, session.id, now);
     await joinOrganization(tx, beneficiary.memberId, session.organizationId);
+    // Booking a seat anyone could book ends this beneficiary's wait for it (and frees its hold).
+    effects.push(...(await leaveOnBooking(tx, session, beneficiary.id, now)));
     const entitlement = await takeCredit(tx, session, beneficiary.id, input.entitlementId, now);
     const created: Booking = await insertUnique(
       () =>
@@ -119,6 +123,7 @@ export async function bookSession(
     return created;
   });
   changed(session)();
+  for (const effect of effects) effect();
   return booking;
 }
 
@@ -254,6 +259,7 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
       throw new RescheduleNotAllowedError({ deadline: formatDeadline(outcome, timeZone, context.locale) });
     }
     await takeSeat(tx, target.id, now);
+    effects.push(...(await leaveOnBooking(tx, target, booking.beneficiaryId, now)));
     await freeSeat(tx, booking.sessionId);
     effects.push(...(await offerFreedSeats(tx, found.session, 1, now)));
     if (booking.entitlementId) {

@@ -5,7 +5,9 @@ import { Issues } from '../domain/validation.js';
 import { validateOrganization, type OrganizationInput } from '../domain/organizations.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time.js';
 import type { Organization } from '../generated/prisma/client.js';
+import { transaction } from '../db/transaction.js';
 import { requireStaff, requireViewer } from './access.js';
+import { scheduleDeadline } from './waitlist.js';
 import { isUniqueViolation } from './errors.js';
 
 /** Creates an organisation; its creator becomes its ADMIN in the same transaction. */
@@ -56,12 +58,23 @@ export async function setWaitlistPolicy(
       max: MAX_OFFER_WINDOW_MINUTES,
     })
     .throwIfAny();
-  return prisma.organization.update({
-    where: { id: existing.id },
-    data: {
-      waitlistPolicy: input.policy,
-      ...(input.claimDeadlineHours != null ? { waitlistClaimDeadlineHours: input.claimDeadlineHours } : {}),
-      ...(input.offerWindowMinutes != null ? { waitlistOfferWindowMinutes: input.offerWindowMinutes } : {}),
-    },
+  return transaction(async (tx) => {
+    const organization = await tx.organization.update({
+      where: { id: existing.id },
+      data: {
+        waitlistPolicy: input.policy,
+        ...(input.claimDeadlineHours != null ? { waitlistClaimDeadlineHours: input.claimDeadlineHours } : {}),
+        ...(input.offerWindowMinutes != null ? { waitlistOfferWindowMinutes: input.offerWindowMinutes } : {}),
+      },
+    });
+    // Waitlists already open close at the new deadline (a later one waits; an earlier one runs then).
+    if (input.claimDeadlineHours != null) {
+      const sessions = await tx.session.findMany({
+        where: { organizationId: organization.id, status: 'SCHEDULED', startsAt: { gt: context.clock.now() }, waitlistEntries: { some: { status: 'WAITING' } } },
+        select: { id: true, organizationId: true, startsAt: true },
+      });
+      for (const session of sessions) await scheduleDeadline(tx, { ...session, organization });
+    }
+    return organization;
   });
 }

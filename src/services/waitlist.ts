@@ -22,7 +22,7 @@ import { enqueue } from '../jobs/queue.js';
 import type { AfterCommit } from '../jobs/worker.js';
 import { joinOrganization, requireOwnerOrStaff } from './access.js';
 import { insertUnique } from './errors.js';
-import { appendEntry, lockEntitlement } from './ledger.js';
+import { appendEntry, lockEntitlement, lockEntitlements } from './ledger.js';
 import { queueEmail } from './notifications.js';
 import {
   changed,
@@ -127,7 +127,7 @@ async function createOffer(
  * Books a waiting entry into a seat already counted in seatsTaken (a round's, or a freed seat on
  * AUTO_PROMOTE): its held credit pays for the booking (RELEASE then DEBIT, linked to both).
  */
-async function promote(tx: Tx, session: SessionWithRules, entry: WaitlistEntry, now: Date): Promise<Booking> {
+async function promote(tx: Tx, session: SessionWithRules, entry: WaitlistEntry, now: Date, effects: Effects): Promise<Booking> {
   const booking: Booking = await insertUnique(
     () =>
       tx.booking.create({
@@ -158,6 +158,7 @@ async function promote(tx: Tx, session: SessionWithRules, entry: WaitlistEntry, 
   }
   await tx.waitlistEntry.update({ where: { id: entry.id }, data: { status: 'PROMOTED', closedAt: now } });
   await tx.session.update({ where: { id: session.id }, data: { waitlistLength: { decrement: 1 } } });
+  await expireOpenOffers(tx, entry, now, effects);
   const contact = await memberContact(tx, entry.memberId);
   const beneficiary = await tx.beneficiary.findUniqueOrThrow({ where: { id: entry.beneficiaryId }, select: { firstName: true } });
   await queueEmail(tx, {
@@ -195,13 +196,55 @@ export async function offerFreedSeats(
     // The seat is held for the waitlist: nobody else can book it meanwhile.
     await tx.session.update({ where: { id: session.id }, data: { seatsTaken: { increment: 1 } } });
     if (fate === 'PROMOTE_FIRST') {
-      await promote(tx, session, waiting[0]!, now);
+      await promote(tx, session, waiting[0]!, now, effects);
+      await settleRounds(tx, session, now, effects);
       continue;
     }
     const round = await tx.waitlistRound.create({ data: { sessionId: session.id, createdAt: now } });
-    const offered = fate === 'OFFER_ALL' ? waiting : waiting.slice(0, 1);
+    // ONE_AT_A_TIME: the first in line who is not already being offered a seat.
+    const offered = fate === 'OFFER_ALL' ? waiting : (await notBeingOffered(tx, waiting)).slice(0, 1);
     for (const entry of offered) await createOffer(tx, session, round.id, entry, now, effects);
+    if (offered.length === 0) await settleRounds(tx, session, now, effects);
   }
+  return effects;
+}
+
+/** The entries, in line order, that hold no OPEN offer right now. */
+async function notBeingOffered(tx: Tx, entries: WaitlistEntry[]): Promise<WaitlistEntry[]> {
+  const busy = new Set(
+    (
+      await tx.waitlistOffer.findMany({
+        where: { waitlistEntryId: { in: entries.map((entry) => entry.id) }, status: 'OPEN' },
+        select: { waitlistEntryId: true },
+      })
+    ).map((offer) => offer.waitlistEntryId),
+  );
+  return entries.filter((entry) => !busy.has(entry.id));
+}
+
+/** Closes an entry's OPEN offers (it left, won a seat, or booked one directly). */
+async function expireOpenOffers(tx: Tx, entry: WaitlistEntry, now: Date, effects: Effects): Promise<void> {
+  const open = await tx.waitlistOffer.findMany({ where: { waitlistEntryId: entry.id, status: 'OPEN' } });
+  for (const offer of open) {
+    await tx.waitlistOffer.update({ where: { id: offer.id }, data: { status: 'EXPIRED', resolvedAt: now } });
+    offerChanged(effects, entry.memberId, offer.id);
+  }
+}
+
+/**
+ * A beneficiary who waits for a session books a seat of it directly (a seat anyone could book):
+ * their place in line closes with its credit released, so they never hold two seats' worth.
+ * The session row is locked by the caller.
+ */
+export async function leaveOnBooking(tx: Tx, session: SessionWithRules, beneficiaryId: string, now: Date): Promise<Effects> {
+  const effects: Effects = [];
+  const entry = await tx.waitlistEntry.findFirst({ where: { sessionId: session.id, beneficiaryId, status: 'WAITING' } });
+  if (!entry) return effects;
+  await tx.waitlistEntry.update({ where: { id: entry.id }, data: { status: 'LEFT', closedAt: now } });
+  await releaseHold(tx, entry, 'Booked a seat directly.', now);
+  await tx.session.update({ where: { id: session.id }, data: { waitlistLength: { decrement: 1 } } });
+  await expireOpenOffers(tx, entry, now, effects);
+  await settleRounds(tx, session, now, effects);
   return effects;
 }
 
@@ -218,15 +261,33 @@ async function settleRounds(tx: Tx, session: SessionWithRules, now: Date, effect
   for (const round of rounds) {
     if (session.organization.waitlistPolicy === 'ONE_AT_A_TIME' && waitlistOpen(session, settingsOf(session), now)) {
       const offeredIds = new Set(round.offers.map((offer) => offer.waitlistEntryId));
-      const next = (await waitingEntries(tx, session.id)).find((entry) => !offeredIds.has(entry.id));
+      const candidates = (await waitingEntries(tx, session.id)).filter((entry) => !offeredIds.has(entry.id));
+      const [next] = await notBeingOffered(tx, candidates);
       if (next) {
         await createOffer(tx, session, round.id, next, now, effects);
         continue;
       }
     }
-    await tx.waitlistRound.update({ where: { id: round.id }, data: { status: 'EXPIRED', closedAt: now } });
-    await tx.session.update({ where: { id: session.id }, data: { seatsTaken: { decrement: 1 } } });
+    await closeRound(tx, session, round.id, now, effects);
   }
+  // Never more seats held than people waiting (someone left, or won elsewhere): the newest go
+  // back to everyone.
+  const waiting = await tx.waitlistEntry.count({ where: { sessionId: session.id, status: 'WAITING' } });
+  const open = await tx.waitlistRound.findMany({ where: { sessionId: session.id, status: 'OPEN' }, orderBy: { createdAt: 'desc' } });
+  for (const round of open.slice(0, Math.max(0, open.length - waiting))) await closeRound(tx, session, round.id, now, effects);
+}
+
+async function closeRound(tx: Tx, session: SessionWithRules, roundId: string, now: Date, effects: Effects): Promise<void> {
+  const offers = await tx.waitlistOffer.findMany({
+    where: { roundId, status: 'OPEN' },
+    include: { waitlistEntry: { select: { memberId: true } } },
+  });
+  for (const offer of offers) {
+    await tx.waitlistOffer.update({ where: { id: offer.id }, data: { status: 'EXPIRED', resolvedAt: now } });
+    offerChanged(effects, offer.waitlistEntry.memberId, offer.id);
+  }
+  await tx.waitlistRound.update({ where: { id: roundId }, data: { status: 'EXPIRED', closedAt: now } });
+  await tx.session.update({ where: { id: session.id }, data: { seatsTaken: { decrement: 1 } } });
 }
 
 export async function joinWaitlist(
@@ -255,10 +316,16 @@ export async function joinWaitlist(
   const entry = await transaction(async (tx) => {
     effects.length = 0;
     const locked = await lockSession(tx, session.id);
+    // Decided again under the lock: the deadline job or a cancellation may have run meanwhile.
+    const lockedNow = context.clock.now();
+    if (locked.status !== 'SCHEDULED') throw new SessionNotBookableError('cancelled');
+    if (!waitlistOpen(locked, settingsOf(session), lockedNow)) throw new WaitlistClosedError();
     const booked = await tx.booking.count({
       where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: { in: ['CONFIRMED', 'ATTENDED', 'NO_SHOW'] } },
     });
     if (booked > 0) throw new AlreadyBookedError();
+    const waiting = await tx.waitlistEntry.count({ where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: 'WAITING' } });
+    if (waiting > 0) throw new AlreadyOnWaitlistError();
     if (locked.seatsTaken < locked.capacity) throw new SessionNotFullError();
     const lot = await takeCredit(tx, session, beneficiary.id, input.entitlementId, now);
     const created: WaitlistEntry = await insertUnique(
@@ -289,14 +356,7 @@ export async function joinWaitlist(
       const rounds = await tx.waitlistRound.findMany({ where: { sessionId: session.id, status: 'OPEN' } });
       for (const round of rounds) await createOffer(tx, session, round.id, created, now, effects);
     }
-    const deadline = claimDeadline(session, settingsOf(session));
-    await enqueue(tx, {
-      kind: 'WAITLIST_DEADLINE',
-      runAt: deadline,
-      organizationId: session.organizationId,
-      dedupeKey: `waitlist-deadline:${session.id}:${deadline.toISOString()}`,
-      payload: { sessionId: session.id },
-    });
+    await scheduleDeadline(tx, session);
     return created;
   });
   changed(session)();
@@ -356,26 +416,26 @@ export async function claimWaitlistOffer(context: Context, input: { offerId: str
     await lockSession(tx, session.id);
     const offer = await tx.waitlistOffer.findUniqueOrThrow({ where: { id: found.id } });
     const entry = await tx.waitlistEntry.findUniqueOrThrow({ where: { id: offer.waitlistEntryId } });
-    if (offer.status === 'TAKEN') throw new OfferTakenError();
-    if (offer.status !== 'OPEN' || entry.status !== 'WAITING') throw new OfferExpiredError();
-    if (offer.expiresAt.getTime() <= now.getTime() || !waitlistOpen(session, settingsOf(session), now)) throw new OfferExpiredError();
+    // Clicking again after winning answers the booking already made.
+    if (offer.status === 'CLAIMED' && offer.bookingId) return tx.booking.findUniqueOrThrow({ where: { id: offer.bookingId } });
+    if (entry.status !== 'WAITING' || !waitlistOpen(session, settingsOf(session), now)) throw new OfferExpiredError();
+    if (offer.status === 'OPEN' && offer.expiresAt.getTime() <= now.getTime()) throw new OfferExpiredError();
 
-    // The round of this offer if still open, else another open round this entry was offered.
+    // The round of this offer if still open, else another open round this entry was offered
+    // (two seats freed: losing one still leaves the other to claim).
     const candidates = await tx.waitlistOffer.findMany({
       where: { waitlistEntryId: entry.id, status: 'OPEN', expiresAt: { gt: now }, round: { status: 'OPEN' } },
       orderBy: { createdAt: 'asc' },
     });
     const won = candidates.find((candidate) => candidate.id === offer.id) ?? candidates[0];
-    if (!won) throw new OfferTakenError();
+    if (!won) throw offer.status === 'OPEN' || offer.status === 'TAKEN' ? new OfferTakenError() : new OfferExpiredError();
     await tx.waitlistRound.update({ where: { id: won.roundId }, data: { status: 'CLAIMED', winnerEntryId: entry.id, closedAt: now } });
-    const created = await promote(tx, session, entry, now);
-    await tx.waitlistOffer.update({ where: { id: won.id }, data: { status: 'CLAIMED', bookingId: created.id, resolvedAt: now } });
+    await tx.waitlistOffer.update({ where: { id: won.id }, data: { status: 'CLAIMED', resolvedAt: now } });
     offerChanged(effects, entry.memberId, won.id);
-    // The winner's other offers close; everyone else's offers for this seat are TAKEN.
-    for (const other of candidates.filter((candidate) => candidate.id !== won.id)) {
-      await tx.waitlistOffer.update({ where: { id: other.id }, data: { status: 'EXPIRED', resolvedAt: now } });
-      offerChanged(effects, entry.memberId, other.id);
-    }
+    // Booked with the held credit; the winner's other offers close.
+    const created = await promote(tx, session, entry, now, effects);
+    await tx.waitlistOffer.update({ where: { id: won.id }, data: { bookingId: created.id } });
+    // Everyone else's offers for this seat are TAKEN; they stay in line.
     const losers = await tx.waitlistOffer.findMany({
       where: { roundId: won.roundId, status: 'OPEN' },
       include: { waitlistEntry: { select: { memberId: true } } },
@@ -405,6 +465,7 @@ export async function closeWaitlist(
 ): Promise<Effects> {
   const effects: Effects = [];
   const entries = await waitingEntries(tx, session.id);
+  await lockEntitlements(tx, entries.flatMap((entry) => (entry.entitlementId ? [entry.entitlementId] : [])));
   for (const entry of entries) {
     await tx.waitlistEntry.update({
       where: { id: entry.id },
@@ -441,6 +502,21 @@ export async function closeWaitlist(
   return effects;
 }
 
+/** Stores the session's claim deadline as due work (once per deadline instant). */
+export async function scheduleDeadline(
+  tx: Tx,
+  session: Pick<Session, 'id' | 'organizationId' | 'startsAt'> & { organization: Pick<WaitlistSettings, 'waitlistClaimDeadlineHours'> },
+): Promise<void> {
+  const deadline = claimDeadline(session, session.organization);
+  await enqueue(tx, {
+    kind: 'WAITLIST_DEADLINE',
+    runAt: deadline,
+    organizationId: session.organizationId,
+    dedupeKey: `waitlist-deadline:${session.id}:${deadline.toISOString()}`,
+    payload: { sessionId: session.id },
+  });
+}
+
 /** WAITLIST_DEADLINE job: claims close (002: 12 hours before the session). */
 export async function waitlistDeadlineJob(tx: Tx, job: DueJob, now: Date): Promise<AfterCommit[]> {
   const { sessionId } = job.payload as { sessionId: string };
@@ -448,6 +524,11 @@ export async function waitlistDeadlineJob(tx: Tx, job: DueJob, now: Date): Promi
   if (!session || session.status !== 'SCHEDULED') return [];
   await lockSessions(tx, [sessionId]);
   const full = await tx.session.findUniqueOrThrow({ where: { id: sessionId }, include: { activity: true, venue: true, organization: true } });
+  // Staff may have moved the deadline since this job was stored: not due yet means later.
+  if (now.getTime() < claimDeadline(full, full.organization).getTime()) {
+    await scheduleDeadline(tx, full);
+    return [];
+  }
   const effects = await closeWaitlist(tx, full, 'deadline', now);
   return [...effects, changed(full)];
 }

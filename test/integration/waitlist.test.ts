@@ -218,7 +218,8 @@ describe('first click wins (002)', () => {
     for (const [index, list] of offers.entries()) {
       expect(list).toHaveLength(1);
       expect(list[0]).toMatchObject({ status: 'OPEN', session: { id: session.id }, beneficiary: { id: waiters[index]!.beneficiaryId } });
-      expect(list[0]!.claimUrl).toMatch(/\/waitlist-offers\//);
+      // The emailed link carries the id claimWaitlistOffer takes.
+      expect(list[0]!.claimUrl).toBe(`http://localhost:4000/waitlist-offers/${encodeURIComponent(list[0]!.id)}`);
     }
     const emails = await prisma.outboxEmail.findMany({ where: { template: 'waitlist-offer', toAddress: { in: waiters.map((w) => w.email) } } });
     expect(emails).toHaveLength(5);
@@ -234,6 +235,9 @@ describe('first click wins (002)', () => {
     expect(await sessionState(app, session.id)).toMatchObject({ seatsLeft: 0, waitlistLength: 4 });
 
     const winnerIndex = results.findIndex((result) => result.__typename === 'ClaimWaitlistOfferSuccess');
+    // Clicking the link again answers the same booking.
+    const again = (await execute(app, Claim, { input: { offerId: offers[winnerIndex]![0]!.id } }, { token: waiters[winnerIndex]!.token })).claimWaitlistOffer;
+    expect(again).toMatchObject({ __typename: 'ClaimWaitlistOfferSuccess', booking: { id: (winners[0] as { booking: { id: string } }).booking.id } });
     for (const [index, waiter] of waiters.entries()) {
       const state = await mine(app, waiter);
       if (index === winnerIndex) {
@@ -399,5 +403,61 @@ describe('other policies and other ways a seat frees', () => {
     }
     const emails = await prisma.outboxEmail.findMany({ where: { template: 'waitlist-closed', toAddress: { in: waiters.map((w) => w.email) } } });
     expect(emails.map((email) => (email.payload as { reason: string }).reason)).toEqual(['session-cancelled', 'session-cancelled']);
+  });
+});
+
+describe('seats the waitlist must not keep', () => {
+  it('a waiting member who books a seat anyone could book leaves the line: hold released, their offer closed, its seat freed', async () => {
+    const catalogue = await createCatalogue(app);
+    const session = await scheduleSession(app, catalogue, { capacity: 2 });
+    const [h1, h2, x] = [await member(app, catalogue), await member(app, catalogue), await member(app, catalogue, 5)];
+    const b1 = await book(app, h1, session.id, h1.beneficiaryId);
+    const b2 = await book(app, h2, session.id, h2.beneficiaryId);
+    success(await join(app, x, session.id), 'JoinWaitlistSuccess');
+    await execute(app, Cancel, { input: { bookingId: b1 } }, { token: h1.token }); // held for x
+    await execute(app, Cancel, { input: { bookingId: b2 } }, { token: h2.token }); // nobody else waits: public
+    expect(await sessionState(app, session.id)).toMatchObject({ seatsLeft: 1, waitlistLength: 1 });
+
+    await book(app, x, session.id, x.beneficiaryId);
+    const state = await mine(app, x);
+    expect(state.waitlistEntries[0]).toMatchObject({ status: 'LEFT' });
+    expect(state.waitlistOffers.map((offer) => offer.status)).toEqual(['EXPIRED']);
+    expect(await balance(app, x)).toBe(4); // one credit for one seat
+    expect(await sessionState(app, session.id)).toMatchObject({ seatsLeft: 1, waitlistLength: 0 });
+    const newcomer = await member(app, catalogue);
+    await book(app, newcomer, session.id, newcomer.beneficiaryId);
+  });
+
+  it('when someone leaves, seats held beyond the people still waiting go back to everyone', async () => {
+    const catalogue = await createCatalogue(app);
+    const session = await scheduleSession(app, catalogue, { capacity: 2 });
+    const holders = [await member(app, catalogue), await member(app, catalogue)];
+    const bookings = await Promise.all(holders.map((h) => book(app, h, session.id, h.beneficiaryId)));
+    const [a, b] = [await member(app, catalogue), await member(app, catalogue)];
+    success(await join(app, a, session.id), 'JoinWaitlistSuccess');
+    const entryB = success(await join(app, b, session.id), 'JoinWaitlistSuccess').waitlistEntry;
+    for (const [i, bookingId] of bookings.entries()) await execute(app, Cancel, { input: { bookingId } }, { token: holders[i]!.token });
+    expect(await sessionState(app, session.id)).toMatchObject({ seatsLeft: 0, waitlistLength: 2 });
+
+    await execute(app, Leave, { input: { waitlistEntryId: entryB.id } }, { token: b.token });
+    expect(await sessionState(app, session.id)).toMatchObject({ seatsLeft: 1, waitlistLength: 1 });
+    expect((await mine(app, a)).waitlistOffers.filter((offer) => offer.status === 'OPEN')).toHaveLength(1);
+  });
+
+  it('ONE_AT_A_TIME: two freed seats go to the first two in line, not twice to the first', async () => {
+    const catalogue = await createCatalogue(app);
+    success(
+      (await execute(app, SetPolicy, { input: { organizationId: catalogue.organization.id, policy: 'ONE_AT_A_TIME' } }, { token: catalogue.admin.token }))
+        .setWaitlistPolicy,
+      'SetWaitlistPolicySuccess',
+    );
+    const session = await scheduleSession(app, catalogue, { capacity: 2 });
+    const holders = [await member(app, catalogue), await member(app, catalogue)];
+    const bookings = await Promise.all(holders.map((h) => book(app, h, session.id, h.beneficiaryId)));
+    const line = [await member(app, catalogue), await member(app, catalogue), await member(app, catalogue)];
+    for (const m of line) success(await join(app, m, session.id), 'JoinWaitlistSuccess');
+    for (const [i, bookingId] of bookings.entries()) await execute(app, Cancel, { input: { bookingId } }, { token: holders[i]!.token });
+    const statuses = await Promise.all(line.map(async (m) => (await mine(app, m)).waitlistOffers.map((offer) => offer.status)));
+    expect(statuses).toEqual([['OPEN'], ['OPEN'], []]);
   });
 });
