@@ -195,7 +195,7 @@ describe('joining and leaving (SPEC §6)', () => {
 
     const ledger = await prisma.creditLedgerEntry.findMany({
       where: { waitlistEntryId: rawId(joined.id) },
-      orderBy: { createdAt: 'asc' },
+      orderBy: { sequence: 'asc' },
     });
     expect(ledger.map((entry) => [entry.reason, entry.delta])).toEqual([
       ['HOLD', -1],

@@ -40,3 +40,7 @@ ALTER TABLE "CreditLedgerEntry" ADD CONSTRAINT "CreditLedgerEntry_delta_check" C
 ALTER TABLE "Offer" ADD CONSTRAINT "Offer_bounds_check" CHECK (
   "credits" <= 10000 AND ("validityDays" IS NULL OR "validityDays" <= 3660) AND "priceCents" <= 100000000
 );
+
+-- The order entries were written in: several can share an instant (one transaction, a test clock).
+ALTER TABLE "CreditLedgerEntry" ADD COLUMN "sequence" SERIAL NOT NULL;
+CREATE UNIQUE INDEX "CreditLedgerEntry_sequence_key" ON "CreditLedgerEntry"("sequence");

@@ -89,7 +89,7 @@ export const EntitlementRef = builder.prismaNode('Entitlement', {
       {
         cursor: 'id',
         description: 'Every change of the balance, oldest first.',
-        query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+        query: { orderBy: [{ sequence: 'asc' }] },
         defaultSize: 100,
         maxSize: 500,
       },
