@@ -150,7 +150,7 @@ export async function issueCreditNote(
   });
 }
 
-async function lockOrder(tx: Tx, id: string): Promise<Order> {
+export async function lockOrder(tx: Tx, id: string): Promise<Order> {
   const [order] = await tx.$queryRaw<Order[]>`SELECT * FROM "Order" WHERE "id" = ${id}::uuid FOR UPDATE`;
   if (!order) throw new NotFoundError('entity.order', ['orderId']);
   return order;
@@ -160,7 +160,7 @@ async function lockOrder(tx: Tx, id: string): Promise<Order> {
  * Adds a succeeded payment to a locked order: checks it fits what is due, moves the order to
  * PARTIALLY_PAID or PAID, and completes it when paid.
  */
-async function applyPayment(
+export async function applyPayment(
   tx: Tx,
   order: Order,
   payment: {
