@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'EXTENSION_NOT_ALLOWED',
   'SESSION_NOT_FULL',
   'WAITLIST_CLOSED',
+  'ONLINE_PAYMENT_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -68,6 +69,7 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   ORDER_NOT_PAYABLE: 'The order is already paid, refunded or cancelled.',
   ATTENDANCE_NOT_ALLOWED: 'Attendance can be taken from one hour before the start, on a confirmed (or already marked) booking of a scheduled session.',
   SESSION_ALREADY_CANCELLED: 'The session was already cancelled.',
+  ONLINE_PAYMENT_UNAVAILABLE: 'Online payment is not configured on this server (no Stripe key): pay at the desk.',
   SESSION_NOT_FULL: 'The session has seats left: book it instead of joining its waitlist.',
   WAITLIST_CLOSED: "Claims have closed (the organization's deadline before the start, 002: 12 hours): the waitlist no longer takes anyone.",
   EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid (003 §9.2: requested before the end of validity).',
@@ -286,5 +288,49 @@ export class OfferExpiredError extends DomainError {
   readonly code = 'OFFER_EXPIRED';
   constructor() {
     super('error.offerExpired');
+  }
+}
+
+// ─── Payments, promotions, withdrawal, subscriptions ─────────────────────────────────────────
+
+export class RegistrationNotVerifiedError extends DomainError {
+  readonly code = 'REGISTRATION_NOT_VERIFIED';
+  constructor() {
+    super('error.registrationNotVerified');
+  }
+}
+
+export class PromoCodeInvalidError extends DomainError {
+  readonly code = 'PROMO_CODE_INVALID';
+  constructor() {
+    super('error.promoCodeInvalid');
+  }
+}
+
+export class DiscoveryAlreadyUsedError extends DomainError {
+  readonly code = 'DISCOVERY_ALREADY_USED';
+  constructor() {
+    super('error.discoveryAlreadyUsed');
+  }
+}
+
+export class WithdrawalNotAllowedError extends DomainError {
+  readonly code = 'WITHDRAWAL_NOT_ALLOWED';
+  constructor(reason: 'late' | 'used' | 'status') {
+    super(`error.withdrawalNotAllowed.${reason}`);
+  }
+}
+
+export class PauseLimitExceededError extends DomainError {
+  readonly code = 'PAUSE_LIMIT_EXCEEDED';
+  constructor(params: { max: number }) {
+    super('error.pauseLimitExceeded', params);
+  }
+}
+
+export class OnlinePaymentUnavailableError extends DomainError {
+  readonly code = 'ONLINE_PAYMENT_UNAVAILABLE';
+  constructor() {
+    super('error.onlinePaymentUnavailable');
   }
 }

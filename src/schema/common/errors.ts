@@ -1,6 +1,12 @@
 import {
   AlreadyBookedError,
   AlreadyOnWaitlistError,
+  DiscoveryAlreadyUsedError,
+  OnlinePaymentUnavailableError,
+  PauseLimitExceededError,
+  PromoCodeInvalidError,
+  RegistrationNotVerifiedError,
+  WithdrawalNotAllowedError,
   OfferExpiredError,
   OfferTakenError,
   SessionNotFullError,
@@ -114,6 +120,12 @@ const simpleErrors: [abstract new (...args: never[]) => DomainError, string, str
   [WaitlistClosedError, 'WaitlistClosedError', 'Claims have closed for this session (the organization’s deadline before the start).'],
   [OfferTakenError, 'OfferTakenError', 'Someone else claimed the seat first; you stay on the waitlist.'],
   [OfferExpiredError, 'OfferExpiredError', 'The offer is closed (window passed, claims closed, or you left the list).'],
+  [RegistrationNotVerifiedError, 'RegistrationNotVerifiedError', 'Staff must verify the registration before payment (001).'],
+  [PromoCodeInvalidError, 'PromoCodeInvalidError', 'The promo code is unknown, expired or used up.'],
+  [DiscoveryAlreadyUsedError, 'DiscoveryAlreadyUsedError', 'A discovery class can be bought once per client, ever.'],
+  [WithdrawalNotAllowedError, 'WithdrawalNotAllowedError', 'Past the withdrawal period, a class already booked or taken, or nothing paid.'],
+  [PauseLimitExceededError, 'PauseLimitExceededError', 'More than the yearly pause allowance without a medical exception.'],
+  [OnlinePaymentUnavailableError, 'OnlinePaymentUnavailableError', 'Online payment is not configured on this server; pay at the desk.'],
 ];
 
 // Errors with nothing beyond `message` and `code`.
