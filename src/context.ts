@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { Locale } from './i18n/messages.js';
+import type { StripeClient } from './payments/stripe.js';
 
 /** Who is calling: a logged-in member, or nobody (public data only). */
 export interface Viewer {
@@ -11,4 +12,6 @@ export interface Context {
   viewer: Viewer | null;
   locale: Locale;
   clock: Clock;
+  /** This server's Stripe client; null or absent when online payment is not configured. */
+  stripe?: StripeClient | null;
 }

@@ -15,3 +15,13 @@ export function configureLinks(publicUrl: string): void {
 export function claimLink(offerId: string): string {
   return `${base}/waitlist-offers/${encodeURIComponent(encodeGlobalID('WaitlistOffer', offerId))}`;
 }
+
+/** Where a member pays an order once staff unlocked it (001: "le lien de paiement par mail"). */
+export function paymentLink(orderId: string): string {
+  return `${base}/orders/${encodeURIComponent(encodeGlobalID('Order', orderId))}/pay`;
+}
+
+/** A PAID order's invoice PDF, served by this server (`GET /invoices/<id>.pdf`); the token signs it. */
+export function invoiceLink(orderId: string, token: string): string {
+  return `${base}/invoices/${encodeURIComponent(encodeGlobalID('Order', orderId))}.pdf?token=${encodeURIComponent(token)}`;
+}

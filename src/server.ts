@@ -17,8 +17,11 @@ import { startJobTimer } from './jobs/timer.js';
 import { createMailer, getMailer, setMailer } from './mail/outbox.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
 import { serveScreen } from './screens/index.js';
+import { serveInvoice } from './services/invoices.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
 import { logger } from './logger.js';
+import { createStripeClient, getStripeClient, setStripeClient } from './payments/stripe.js';
+import { handleStripeWebhook, STRIPE_WEBHOOK_PATH } from './payments/webhook.js';
 import { schema, testClockSchema } from './schema/index.js';
 import { useTranslatedDomainErrors } from './translate-errors.js';
 
@@ -82,12 +85,15 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   const database = await openDatabase(config);
   const events = openEvents(config.redisUrl);
   if (config.demoData) await seedDemoData(clock);
+  // Online payment (issue 5): null without STRIPE_SECRET_KEY, and card payments answer so.
+  const stripe = createStripeClient(config);
+  if (stripe) setStripeClient(stripe);
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: config.testClock ? testClockSchema : schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    context: (initial) => buildContext(initial as ContextSeed, clock),
+    context: async (initial) => ({ ...(await buildContext(initial as ContextSeed, clock)), stripe }),
     maskedErrors: { maskError },
     renderGraphiQL: renderLocalGraphiQL,
     plugins: [useTranslatedDomainErrors()],
@@ -115,6 +121,13 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   };
 
   const httpServer = createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.split('?')[0] === STRIPE_WEBHOOK_PATH) {
+      handleStripeWebhook(req, res, { stripe, webhookSecret: config.stripeWebhookSecret, clock }).catch((error) => {
+        logger.error({ err: error }, 'Stripe webhook failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
     if (req.url === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       health(res).catch((error) => {
         logger.error({ err: error }, 'health check failed');
@@ -126,6 +139,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       const url = req.url;
       serveGraphiQLAsset(url, res)
         .then(async (served) => served || serveScreen(url, res))
+        .then(async (served) => served || serveInvoice(url, res))
         .then((served) => {
           if (!served) yoga.handle(req, res);
         })
@@ -181,6 +195,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     closing ??= (async () => {
       await jobs?.stop();
       if (getMailer() === mail) setMailer(null);
+      if (stripe && getStripeClient() === stripe) setStripeClient(null);
       mail.mailer.close();
       for (const socket of wsServer.clients) socket.close(1001, 'Server shutting down');
       await wsCleanup.dispose();

@@ -45,3 +45,29 @@ export function bearer(value: unknown): string | null {
   const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
   return match?.[1] ?? null;
 }
+
+// Invoice links (SPEC §7) work from an email without a login: the token signs one order's id with
+// the same secret, under its own issuer, so that it is never accepted as a login token (nor a
+// login token as an invoice one).
+const INVOICE_ISSUER = 'class-booking-api/invoice';
+
+/** A token for one order's invoice; `issuedAt` (its payment time) keeps the link stable. */
+export async function signInvoiceToken(orderId: string, issuedAt: Date): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(orderId)
+    .setIssuer(INVOICE_ISSUER)
+    .setIssuedAt(Math.floor(issuedAt.getTime() / 1000))
+    .sign(signingKey());
+}
+
+/** Whether `token` is a valid invoice token for exactly this order. */
+export async function verifyInvoiceToken(token: string, orderId: string): Promise<boolean> {
+  try {
+    const { payload } = await jwtVerify(token, signingKey(), { issuer: INVOICE_ISSUER, algorithms: ['HS256'], subject: orderId });
+    return payload.sub === orderId;
+  } catch (error) {
+    if (error instanceof errors.JOSEError) return false;
+    throw error;
+  }
+}

@@ -188,9 +188,29 @@ async function seedDemoMember(clock: Clock, adminId: string): Promise<void> {
     where: { kind: 'PACK', organization: { slug: { in: ORGANIZATIONS.map((demo) => demo.slug) } } },
     orderBy: { priceCents: 'asc' },
   });
-  // A member of each organisation, so that its staff may buy on the member's behalf.
+  // A member of each organisation, so that its staff may buy on the member's behalf; where an
+  // organisation reviews registrations (001), the demo family's are already verified.
+  const organizationIds = [...new Set(packs.map((pack) => pack.organizationId))];
   await prisma.membership.createMany({
-    data: [...new Set(packs.map((pack) => pack.organizationId))].map((organizationId) => ({ organizationId, memberId: member.id })),
+    data: organizationIds.map((organizationId) => ({ organizationId, memberId: member.id })),
+    skipDuplicates: true,
+  });
+  const reviewing = await prisma.organization.findMany({
+    where: { id: { in: organizationIds }, requiresRegistrationReview: true },
+    select: { id: true },
+  });
+  await prisma.registration.createMany({
+    data: reviewing.flatMap((organization) =>
+      beneficiaries.map((beneficiary) => ({
+        organizationId: organization.id,
+        memberId: member.id,
+        beneficiaryId: beneficiary.id,
+        status: 'VERIFIED' as const,
+        details: { demo: true },
+        reviewedById: adminId,
+        reviewedAt: clock.now(),
+      })),
+    ),
     skipDuplicates: true,
   });
   const seen = new Set<string>();

@@ -316,8 +316,8 @@ export class DiscoveryAlreadyUsedError extends DomainError {
 
 export class WithdrawalNotAllowedError extends DomainError {
   readonly code = 'WITHDRAWAL_NOT_ALLOWED';
-  constructor(reason: 'late' | 'used' | 'status') {
-    super(`error.withdrawalNotAllowed.${reason}`);
+  constructor(reason: 'late' | 'used' | 'status', params: { days?: number } = {}) {
+    super(`error.withdrawalNotAllowed.${reason}`, params);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { DueJobKind } from '../generated/prisma/enums.js';
 import { expireEntitlement } from '../services/entitlements.js';
-import { crossPeriodBoundary } from '../services/subscriptions.js';
+import { crossPeriodBoundary, endPaymentGrace, startPauseJob } from '../services/subscriptions.js';
+import { chargeRenewal } from '../services/payments.js';
 import { offerWindowJob, waitlistDeadlineJob } from '../services/waitlist.js';
 import type { JobHandler } from './worker.js';
 
@@ -8,6 +9,9 @@ import type { JobHandler } from './worker.js';
 export const jobHandlers: Partial<Record<DueJobKind, JobHandler>> = {
   ENTITLEMENT_EXPIRY: expireEntitlement,
   SUBSCRIPTION_RENEWAL: crossPeriodBoundary,
+  PAYMENT_GRACE_END: endPaymentGrace,
+  PAUSE_START: startPauseJob,
   WAITLIST_DEADLINE: waitlistDeadlineJob,
   WAITLIST_OFFER_WINDOW: offerWindowJob,
+  RENEWAL_CHARGE: chargeRenewal,
 };

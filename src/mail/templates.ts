@@ -200,6 +200,30 @@ const renderers: Record<EmailTemplate, Renderer> = {
         };
   },
 
+  'payment-link': (payload, h) => {
+    const offer = str(payload.offer);
+    const total = h.money(payload.totalCents, payload.currency);
+    return h.lang === 'fr'
+      ? {
+          subject: 'Votre inscription est validée : vous pouvez régler votre commande',
+          paragraphs: [
+            p("Votre dossier d'inscription a été vérifié par le club : le paiement est débloqué."),
+            [...(offer ? [[offer]] : []), [`Total : ${total} (TTC)`]],
+            p('Régler en ligne : ', h.link(payload.payUrl)),
+            p("Vous pouvez aussi régler à l'accueil (espèces, chèque, chèques-vacances, Pass'Sport…)."),
+          ],
+        }
+      : {
+          subject: 'Your registration is verified: you can pay your order',
+          paragraphs: [
+            p('The club has verified your registration: payment is unlocked.'),
+            [...(offer ? [[offer]] : []), [`Total: ${total} (tax included)`]],
+            p('Pay online: ', h.link(payload.payUrl)),
+            p("You can also pay at the desk (cash, cheque, holiday vouchers, Pass'Sport…)."),
+          ],
+        };
+  },
+
   'subscription-renewed': (payload, h) => {
     const zone = str(payload.timeZone) || h.options.timeZone || 'UTC';
     const start = h.date(payload.periodStart, zone);
@@ -216,6 +240,25 @@ const renderers: Record<EmailTemplate, Renderer> = {
           paragraphs: [
             p(`Your subscription has been renewed: a new period starts on ${start}.`),
             p("This period's credits are ready for your bookings."),
+          ],
+        };
+  },
+
+  'subscription-suspended': (payload, h) => {
+    const due = h.money(payload.amountDueCents, payload.currency);
+    return h.lang === 'fr'
+      ? {
+          subject: 'Abonnement suspendu : paiement en attente',
+          paragraphs: [
+            p(`Le paiement de la période en cours de votre abonnement (${due}) n'a pas été reçu à la fin du délai de grâce.`),
+            p('Les réservations avec cet abonnement sont suspendues jusqu’au règlement.'),
+          ],
+        }
+      : {
+          subject: 'Subscription suspended: payment due',
+          paragraphs: [
+            p(`The payment for your subscription's current period (${due}) was not received by the end of the grace period.`),
+            p('Booking with this subscription is suspended until it is paid.'),
           ],
         };
   },

@@ -7,7 +7,9 @@ export type EmailTemplate =
   | 'booking-rescheduled'
   | 'session-cancelled'
   | 'order-paid'
+  | 'payment-link'
   | 'subscription-renewed'
+  | 'subscription-suspended'
   | 'waitlist-offer'
   | 'waitlist-closed';
 

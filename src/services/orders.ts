@@ -3,11 +3,14 @@ import { prisma } from '../db/client.js';
 import { transaction, type Tx } from '../db/transaction.js';
 import { packValidity } from '../domain/credits.js';
 import {
+  DiscoveryAlreadyUsedError,
   NotFoundError,
   OrderNotPayableError,
   PaymentExceedsBalanceError,
+  RegistrationNotVerifiedError,
   ValidationError,
 } from '../domain/errors.js';
+import { discountCents } from '../domain/promotions.js';
 import { amountDue, checkPayment, formatMoney, statusAfterPayment } from '../domain/orders.js';
 import type { CreditNote, Order } from '../generated/prisma/client.js';
 import { addLocalDays } from '../domain/time.js';
@@ -16,14 +19,20 @@ import type { PaymentMethod } from '../generated/prisma/enums.js';
 import { isMemberOf, joinOrganization, requireOwnerOrStaff, requireStaff } from './access.js';
 import { createEntitlement, scheduleExpiry } from './ledger.js';
 import { queueEmail } from './notifications.js';
-import { startSubscription } from './subscriptions.js';
+import { isUniqueViolation } from './errors.js';
+import { redeemPromoCode } from './promotions.js';
+import { awaitsRegistrationReview } from './registrations.js';
+import { liftSuspension, startSubscription } from './subscriptions.js';
 
 // Orders (SPEC §7). An order is paid by one or more payments of any method (hybrid payment, 001);
 // when the payments cover the total it becomes PAID, gets the organisation's next invoice number,
 // and is fulfilled (credits granted) in the same transaction. Online payment (issue 5) only adds a
 // method: it ends in `applyPayment` like a desk payment does.
 
-export async function purchaseOffer(context: Context, input: { offerId: string; beneficiaryId: string }): Promise<Order> {
+export async function purchaseOffer(
+  context: Context,
+  input: { offerId: string; beneficiaryId: string; promoCode?: string | null },
+): Promise<Order> {
   const [offer, beneficiary] = await Promise.all([
     prisma.offer.findUnique({ where: { id: input.offerId } }),
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
@@ -33,24 +42,40 @@ export async function purchaseOffer(context: Context, input: { offerId: string; 
   await requireOwnerOrStaff(context, { memberId: beneficiary.memberId, entity: 'entity.beneficiary', field: 'beneficiaryId' }, offer.organizationId);
   if (!offer.active) throw new ValidationError([{ field: ['offerId'], messageKey: 'validation.offerInactive' }]);
 
+  const promoCode = input.promoCode?.trim() || null;
+
   const now = context.clock.now();
-  return transaction(async (tx) => {
-    await joinOrganization(tx, beneficiary.memberId, offer.organizationId);
-    const order = await tx.order.create({
-      data: {
-        organizationId: offer.organizationId,
-        memberId: beneficiary.memberId,
-        beneficiaryId: beneficiary.id,
-        offerId: offer.id,
-        currency: offer.currency,
-        subtotalCents: offer.priceCents,
-        totalCents: offer.priceCents,
-        createdAt: now,
-      },
+  try {
+    return await transaction(async (tx) => {
+      await joinOrganization(tx, beneficiary.memberId, offer.organizationId);
+      // The promo code is redeemed (compare-and-swap) in this transaction: a failed purchase gives the use back.
+      const promo = promoCode ? await redeemPromoCode(tx, offer.organizationId, promoCode, now) : null;
+      const discount = promo ? discountCents(offer.priceCents, promo) : 0;
+      const awaitingReview = await awaitsRegistrationReview(tx, offer.organizationId, beneficiary.id);
+      const order = await tx.order.create({
+        data: {
+          organizationId: offer.organizationId,
+          memberId: beneficiary.memberId,
+          beneficiaryId: beneficiary.id,
+          offerId: offer.id,
+          currency: offer.currency,
+          subtotalCents: offer.priceCents,
+          discountCents: discount,
+          totalCents: offer.priceCents - discount,
+          promoCodeId: promo?.id ?? null,
+          // Once per client, ever (003 §17): the partial unique index on this flag decides.
+          discovery: offer.kind === 'DISCOVERY',
+          status: awaitingReview ? 'AWAITING_REVIEW' : 'PENDING',
+          createdAt: now,
+        },
+      });
+      // A free order is paid as soon as it is ordered (once its registration is verified).
+      return order.totalCents === 0 && !awaitingReview ? completeOrder(tx, order, now) : order;
     });
-    // A free offer is paid as soon as it is ordered.
-    return order.totalCents === 0 ? completeOrder(tx, order, now) : order;
-  });
+  } catch (error) {
+    if (offer.kind === 'DISCOVERY' && isUniqueViolation(error)) throw new DiscoveryAlreadyUsedError();
+    throw error;
+  }
 }
 
 export const DESK_METHODS: PaymentMethod[] = ['CASH', 'CHEQUE', 'ANCV', 'SPORT_PASS', 'CREDIT_NOTE'];
@@ -76,6 +101,7 @@ export async function recordPayment(
   return transaction(async (tx) => {
     // Lock order: the order, then the credit note it is paid with.
     const order = await lockOrder(tx, input.orderId);
+    if (order.status === 'AWAITING_REVIEW') throw new RegistrationNotVerifiedError();
     if (input.creditNoteId) await spendCreditNote(tx, input.creditNoteId, order, input.amountCents, now, context.locale);
     return applyPayment(
       tx,
@@ -157,8 +183,20 @@ export async function lockOrder(tx: Tx, id: string): Promise<Order> {
 }
 
 /**
- * Adds a succeeded payment to a locked order: checks it fits what is due, moves the order to
- * PARTIALLY_PAID or PAID, and completes it when paid.
+ * Throws the business error when a payment of `amountCents` cannot be taken on `order` now (not
+ * payable, not positive, more than is due). Online payments check this before asking Stripe.
+ */
+export function assertPayable(order: Order, amountCents: number, locale: 'fr' | 'en'): void {
+  const check = checkPayment(order, amountCents);
+  if (check.ok) return;
+  if (check.reason === 'NOT_PAYABLE') throw new OrderNotPayableError();
+  if (check.reason === 'EXCEEDS_BALANCE') throw new PaymentExceedsBalanceError({ due: formatMoney(amountDue(order), order.currency, locale) });
+  throw new ValidationError([{ field: ['amountCents'], messageKey: 'validation.positive' }]);
+}
+
+/**
+ * Adds a succeeded payment to a locked order: checks it fits what is due, records it, and settles
+ * the order (see `settlePayment`).
  */
 export async function applyPayment(
   tx: Tx,
@@ -173,16 +211,20 @@ export async function applyPayment(
   now: Date,
   locale: 'fr' | 'en',
 ): Promise<Order> {
-  const check = checkPayment(order, payment.amountCents);
-  if (!check.ok) {
-    if (check.reason === 'NOT_PAYABLE') throw new OrderNotPayableError();
-    if (check.reason === 'EXCEEDS_BALANCE') throw new PaymentExceedsBalanceError({ due: formatMoney(amountDue(order), order.currency, locale) });
-    throw new ValidationError([{ field: ['amountCents'], messageKey: 'validation.positive' }]);
-  }
+  assertPayable(order, payment.amountCents, locale);
   await tx.payment.create({
     data: { orderId: order.id, ...payment, status: 'SUCCEEDED', succeededAt: now, createdAt: now },
   });
-  const paidCents = order.paidCents + payment.amountCents;
+  return settlePayment(tx, order, payment.amountCents, now);
+}
+
+/**
+ * Counts `amountCents` of a payment that has just succeeded (desk or online) toward a locked
+ * order: moves it to PARTIALLY_PAID or PAID, and completes it when paid. The one place both paths
+ * share, so a card payment settles exactly like a desk payment.
+ */
+export async function settlePayment(tx: Tx, order: Order, amountCents: number, now: Date): Promise<Order> {
+  const paidCents = order.paidCents + amountCents;
   const status = statusAfterPayment({ totalCents: order.totalCents, paidCents });
   const updated = await tx.order.update({ where: { id: order.id }, data: { paidCents, status } });
   return status === 'PAID' ? completeOrder(tx, updated, now) : updated;
@@ -213,6 +255,7 @@ export async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Or
     at: now,
   });
   // Renewal orders pay for a period whose credits were granted when it started.
+  if (order.subscriptionId) await liftSuspension(tx, order, now);
   if (!order.offerId || order.subscriptionId) return paid;
   const offer = await tx.offer.findUniqueOrThrow({ where: { id: order.offerId } });
   const organization = await tx.organization.findUniqueOrThrow({ where: { id: order.organizationId }, select: { timeZone: true } });

@@ -1,7 +1,10 @@
 import type { Tx } from '../db/transaction.js';
 import { rollover, subscriptionAnchor, subscriptionPeriod } from '../domain/credits.js';
+import { shiftedPeriod } from '../domain/subscriptions.js';
+import { addLocalDays, addLocalMonths } from '../domain/time.js';
 import type { DueJob, Entitlement, Offer, Order, Subscription } from '../generated/prisma/client.js';
 import { enqueue } from '../jobs/queue.js';
+import { getStripeClient } from '../payments/stripe.js';
 import { appendEntry, createEntitlement } from './ledger.js';
 import { queueEmail } from './notifications.js';
 // orders.ts imports this module too; the cycle is safe because both only call each other at run time.
@@ -15,8 +18,9 @@ import { completeOrder } from './orders.js';
 
 interface OfferForPeriods extends Pick<Offer, 'id' | 'credits' | 'period' | 'priceCents' | 'currency' | 'commitmentPeriods'> {}
 
-function periodOf(subscription: Pick<Subscription, 'startedAt'>, offer: OfferForPeriods, index: number, timeZone: string) {
-  return subscriptionPeriod(subscription.startedAt, index, offer.period ?? 'MONTH', timeZone);
+function periodOf(subscription: Pick<Subscription, 'startedAt' | 'pauseShiftMonths'>, offer: OfferForPeriods, index: number, timeZone: string) {
+  // Pauses move the billing dates by whole months (003 §12A.3).
+  return shiftedPeriod(subscription.startedAt, subscription.pauseShiftMonths, index, offer.period ?? 'MONTH', timeZone);
 }
 
 /** The first period of a subscription whose first order was just paid. */
@@ -83,9 +87,16 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
   if (!subscription || subscription.currentPeriodIndex >= periodIndex) return;
   // One connection per transaction: its queries run one after another.
   const offer = await tx.offer.findUniqueOrThrow({ where: { id: subscription.offerId } });
-  const organization = await tx.organization.findUniqueOrThrow({ where: { id: subscription.organizationId }, select: { timeZone: true } });
+  const organization = await tx.organization.findUniqueOrThrow({
+    where: { id: subscription.organizationId },
+    select: { timeZone: true, paymentGraceDays: true },
+  });
   const member = await tx.member.findUniqueOrThrow({ where: { id: subscription.memberId }, select: { email: true, locale: true } });
+  // A pause moved this boundary later (a job of its own runs then); a pause starting right at it
+  // moves it now, before the next period (and its order) can begin.
   const next = periodOf(subscription, offer, periodIndex, organization.timeZone);
+  if (next.start.getTime() > now.getTime()) return;
+  if (await applyDuePauses(tx, subscription, offer, organization.timeZone, next.start, now)) return;
   const boundary = next.start;
 
   // Lots of this subscription whose validity ends at this boundary (an extended lot ends later
@@ -177,6 +188,26 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
   });
   // A free subscription's period is paid as soon as it starts.
   if (order.totalCents === 0) order = await completeOrder(tx, order, now);
+  // Charged automatically with the saved card or SEPA mandate (issue 5), else left due at the desk.
+  if (subscription.paymentMethodId && order.status !== 'PAID' && getStripeClient()) {
+    await enqueue(tx, {
+      kind: 'RENEWAL_CHARGE',
+      runAt: now,
+      organizationId: subscription.organizationId,
+      dedupeKey: `renewal-charge:${order.id}`,
+      payload: { orderId: order.id },
+    });
+  }
+  // Unpaid after the grace period, booking with the subscription is suspended (SPEC §7).
+  if (order.status !== 'PAID') {
+    await enqueue(tx, {
+      kind: 'PAYMENT_GRACE_END',
+      runAt: addLocalDays(next.start, organization.paymentGraceDays, organization.timeZone),
+      organizationId: subscription.organizationId,
+      dedupeKey: `grace:${order.id}`,
+      payload: { orderId: order.id },
+    });
+  }
   await createEntitlement(
     tx,
     {
@@ -207,4 +238,125 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
     at: now,
   });
   await scheduleBoundary(tx, subscription, periodIndex + 1, next.end);
+}
+
+// ─── Pauses and the grace period (issue 5; 003 §12A, SPEC §7) ──────────────────────────────────
+
+/**
+ * Applies, to a locked subscription, the pauses that start at or before `at` and have not moved
+ * its billing dates yet: the running period is stretched by the pause's months (its credits stay
+ * valid through it: bookings stay possible, 003 §12A.3), the next billing date and the end of
+ * the commitment move with it, and the renewal is rescheduled there. True when one was applied.
+ */
+export async function applyDuePauses(
+  tx: Tx,
+  subscription: Subscription,
+  offer: Pick<Offer, 'period' | 'commitmentPeriods'>,
+  timeZone: string,
+  at: Date,
+  now: Date,
+): Promise<boolean> {
+  if (subscription.status === 'TERMINATED' || subscription.endsAt) return false;
+  const pauses = await tx.subscriptionPause.findMany({
+    where: { subscriptionId: subscription.id, appliedAt: null, startsAt: { lte: at } },
+    orderBy: { startsAt: 'asc' },
+  });
+  if (pauses.length === 0) return false;
+  const period = offer.period ?? 'MONTH';
+  let shift = subscription.pauseShiftMonths;
+  for (const pause of pauses) {
+    shift += monthsBetween(pause.startsAt, pause.endsAt, timeZone);
+    await tx.subscriptionPause.update({ where: { id: pause.id }, data: { appliedAt: now } });
+  }
+  const nextIndex = subscription.currentPeriodIndex + 1;
+  const newEnd = shiftedPeriod(subscription.startedAt, shift, nextIndex, period, timeZone).start;
+  const commitmentMoves = subscription.commitmentEndsAt && subscription.commitmentEndsAt.getTime() > pauses[0]!.startsAt.getTime();
+  await tx.subscription.update({
+    where: { id: subscription.id },
+    data: {
+      pauseShiftMonths: shift,
+      currentPeriodEnd: newEnd,
+      ...(commitmentMoves ? { commitmentEndsAt: shiftedPeriod(subscription.startedAt, shift, offer.commitmentPeriods, period, timeZone).start } : {}),
+    },
+  });
+  // The running period's lots (its own and those carried into it) end with it.
+  await tx.entitlement.updateMany({
+    where: { subscriptionId: subscription.id, status: 'ACTIVE', validUntil: subscription.currentPeriodEnd },
+    data: { validUntil: newEnd },
+  });
+  // The renewal already queued for the old date finds its boundary moved and does nothing.
+  await enqueue(tx, {
+    kind: 'SUBSCRIPTION_RENEWAL',
+    runAt: newEnd,
+    organizationId: subscription.organizationId,
+    dedupeKey: `renewal:${subscription.id}:${nextIndex}:shift${shift}`,
+    payload: { subscriptionId: subscription.id, periodIndex: nextIndex },
+  });
+  return true;
+}
+
+/** Whole local months from `from` to `to` (a pause is a whole number of months). */
+function monthsBetween(from: Date, to: Date, timeZone: string): number {
+  let months = 0;
+  while (addLocalMonths(from, months + 1, timeZone).getTime() <= to.getTime()) months += 1;
+  return months;
+}
+
+/** A PAUSE_START job: at the pause's start, the billing dates move (unless a boundary already did it). */
+export async function startPauseJob(tx: Tx, job: DueJob, now: Date): Promise<void> {
+  const { subscriptionId } = job.payload as { subscriptionId: string };
+  const [subscription] = await tx.$queryRaw<Subscription[]>`
+    SELECT * FROM "Subscription" WHERE "id" = ${subscriptionId}::uuid FOR UPDATE`;
+  if (!subscription) return;
+  const offer = await tx.offer.findUniqueOrThrow({ where: { id: subscription.offerId } });
+  const organization = await tx.organization.findUniqueOrThrow({ where: { id: subscription.organizationId }, select: { timeZone: true } });
+  await applyDuePauses(tx, subscription, offer, organization.timeZone, now, now);
+}
+
+/**
+ * A PAYMENT_GRACE_END job (SPEC §7): a renewal order still unpaid after the organisation's grace
+ * period suspends booking with its subscription, and the member is told. Paying it lifts the
+ * suspension (`liftSuspension`). Lock order: the order, then the subscription (as payments do).
+ */
+export async function endPaymentGrace(tx: Tx, job: DueJob, now: Date): Promise<void> {
+  const { orderId } = job.payload as { orderId: string };
+  const [order] = await tx.$queryRaw<Order[]>`SELECT * FROM "Order" WHERE "id" = ${orderId}::uuid FOR UPDATE`;
+  if (!order?.subscriptionId || !['PENDING', 'PARTIALLY_PAID'].includes(order.status)) return;
+  const suspended = await tx.subscription.updateMany({
+    where: { id: order.subscriptionId, status: 'ACTIVE' },
+    data: { status: 'SUSPENDED' },
+  });
+  if (suspended.count === 0) return;
+  const member = await tx.member.findUniqueOrThrow({ where: { id: order.memberId }, select: { email: true, locale: true } });
+  await queueEmail(tx, {
+    organizationId: order.organizationId,
+    to: member.email,
+    locale: member.locale,
+    template: 'subscription-suspended',
+    payload: { subscriptionId: order.subscriptionId, orderId: order.id, amountDueCents: order.totalCents - order.paidCents, currency: order.currency },
+    dedupeKey: `subscription-suspended:${order.id}`,
+    at: now,
+  });
+}
+
+/**
+ * A renewal order was just paid: its subscription's booking resumes, unless another of its orders
+ * is still unpaid past the grace period.
+ */
+export async function liftSuspension(tx: Tx, order: Pick<Order, 'id' | 'subscriptionId' | 'organizationId'>, now: Date): Promise<void> {
+  if (!order.subscriptionId) return;
+  const organization = await tx.organization.findUniqueOrThrow({
+    where: { id: order.organizationId },
+    select: { timeZone: true, paymentGraceDays: true },
+  });
+  const overdue = await tx.order.count({
+    where: {
+      subscriptionId: order.subscriptionId,
+      id: { not: order.id },
+      status: { in: ['PENDING', 'PARTIALLY_PAID'] },
+      createdAt: { lte: addLocalDays(now, -organization.paymentGraceDays, organization.timeZone) },
+    },
+  });
+  if (overdue > 0) return;
+  await tx.subscription.updateMany({ where: { id: order.subscriptionId, status: 'SUSPENDED' }, data: { status: 'ACTIVE' } });
 }

@@ -74,12 +74,30 @@ const cases: Case[] = [
     en: { subject: 'Payment received: invoice no. 42', facts: ['Invoice no. 42', 'Total: €125.50'] },
   },
   {
+    template: 'payment-link',
+    payload: { orderId: 'o3', offer: 'Pack 10 séances', totalCents: 17_000, currency: 'EUR', payUrl: 'https://booking.example/orders/T3JkZXI6bzM%3D/pay' },
+    fr: {
+      subject: 'Votre inscription est validée : vous pouvez régler votre commande',
+      facts: ['Pack 10 séances', 'Total : 170,00 € (TTC)', 'Régler en ligne', 'https://booking.example/orders/T3JkZXI6bzM%3D/pay'],
+    },
+    en: {
+      subject: 'Your registration is verified: you can pay your order',
+      facts: ['Pack 10 séances', 'Total: €170.00 (tax included)', 'Pay online', 'https://booking.example/orders/T3JkZXI6bzM%3D/pay'],
+    },
+  },
+  {
     template: 'subscription-renewed',
     // Midnight on 1 April in Paris is still 31 March in UTC: the organisation's zone decides.
     payload: { subscriptionId: 'sub1', periodIndex: 1, periodStart: '2026-03-31T22:00:00.000Z', orderId: 'o2' },
     renderOptions: { timeZone: 'Europe/Paris' },
     fr: { subject: 'Abonnement renouvelé', facts: ['une nouvelle période commence le 1er avril 2026'] },
     en: { subject: 'Subscription renewed', facts: ['a new period starts on 1 April 2026'] },
+  },
+  {
+    template: 'subscription-suspended',
+    payload: { subscriptionId: 'sub1', orderId: 'o2', amountDueCents: 6000, currency: 'EUR' },
+    fr: { subject: 'Abonnement suspendu : paiement en attente', facts: ['60,00 €', 'suspendues'] },
+    en: { subject: 'Subscription suspended: payment due', facts: ['€60.00', 'suspended'] },
   },
   {
     template: 'waitlist-offer',

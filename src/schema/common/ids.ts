@@ -20,6 +20,8 @@ const ENTITY: Record<string, MessageKey> = {
   CreditNote: 'entity.creditNote',
   WaitlistEntry: 'entity.waitlistEntry',
   WaitlistOffer: 'entity.waitlistOffer',
+  Registration: 'entity.registration',
+  PromoCode: 'entity.promoCode',
 };
 
 /**

@@ -1,4 +1,10 @@
-import { OrderNotPayableError, PaymentExceedsBalanceError } from '../../domain/errors.js';
+import {
+  DiscoveryAlreadyUsedError,
+  OrderNotPayableError,
+  PaymentExceedsBalanceError,
+  PromoCodeInvalidError,
+  RegistrationNotVerifiedError,
+} from '../../domain/errors.js';
 import { issueCreditNote, purchaseOffer, recordPayment } from '../../services/orders.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
@@ -11,15 +17,21 @@ defineMutation('purchaseOffer', {
   input: (t) => ({
     offerId: t.id({ required: true, description: 'The offer.' }),
     beneficiaryId: t.id({ required: true, description: 'Who it is for (packs are nominative).' }),
+    promoCode: t.string({
+      required: false,
+      description: 'A promo code (any case), applied before payment (003 §3.3): unknown, not yet valid, expired or used up answers PROMO_CODE_INVALID.',
+    }),
   }),
+  errors: [PromoCodeInvalidError, DiscoveryAlreadyUsedError],
   resolve: async (input, context) => ({
     order: await purchaseOffer(context, {
       offerId: decodeId(input.offerId, 'Offer', 'offerId'),
       beneficiaryId: decodeId(input.beneficiaryId, 'Beneficiary', 'beneficiaryId'),
+      promoCode: input.promoCode,
     }),
   }),
   success: {
-    description: 'The order was created (PENDING, or PAID at once for a free offer).',
+    description: 'The order was created: PENDING, AWAITING_REVIEW when the organization must first verify the registration (001), or PAID at once when free.',
     fields: (t) => ({ order: t.field({ type: OrderRef, description: 'The order.', resolve: (r) => r.order }) }),
   },
 });
@@ -35,7 +47,7 @@ defineMutation('recordPayment', {
     reference: t.string({ required: false, description: 'Cheque number, voucher numbers, pass id…' }),
     creditNoteId: t.id({ required: false, description: 'With method CREDIT_NOTE: the credit note spent (the order’s member’s).' }),
   }),
-  errors: [PaymentExceedsBalanceError, OrderNotPayableError],
+  errors: [PaymentExceedsBalanceError, OrderNotPayableError, RegistrationNotVerifiedError],
   resolve: async (input, context) => ({
     order: await recordPayment(context, {
       orderId: decodeId(input.orderId, 'Order', 'orderId'),
