@@ -284,3 +284,28 @@ export async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Or
 
 /** Validity of an offer created without one (only subscriptions may omit it; kept as a guard). */
 const DEFAULT_VALIDITY_DAYS = 365;
+
+/**
+ * The member (or staff) drops an order nothing was paid on: CANCELLED, its promo code use given
+ * back (a discovery class can then be bought again). An order with a payment under way online, or
+ * any part paid, cannot be cancelled: a paid order is withdrawn (`requestWithdrawal`) instead.
+ */
+export async function cancelOrder(context: Context, input: { orderId: string }): Promise<Order> {
+  const existing = await prisma.order.findUnique({ where: { id: input.orderId } });
+  if (!existing) throw new NotFoundError('entity.order', ['orderId']);
+  await requireOwnerOrStaff(context, { memberId: existing.memberId, entity: 'entity.order', field: 'orderId' }, existing.organizationId);
+  const now = context.clock.now();
+  return transaction(async (tx) => {
+    const order = await lockOrder(tx, existing.id);
+    const inFlight = await tx.payment.count({ where: { orderId: order.id, status: { in: ['PENDING', 'SUCCEEDED'] } } });
+    if (!['AWAITING_REVIEW', 'PENDING'].includes(order.status) || order.paidCents > 0 || inFlight > 0) {
+      throw new ValidationError([{ field: ['orderId'], messageKey: 'validation.orderNotCancellable' }]);
+    }
+    if (order.promoCodeId) {
+      await tx.$executeRaw`
+        UPDATE "PromoCode" SET "redemptionCount" = "redemptionCount" - 1
+         WHERE "id" = ${order.promoCodeId}::uuid AND "redemptionCount" > 0`;
+    }
+    return tx.order.update({ where: { id: order.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+  });
+}

@@ -390,3 +390,70 @@ describe('subscription renewals', () => {
     expect(await prisma.order.findUniqueOrThrow({ where: { id: renewal.id } })).toMatchObject({ status: 'PAID', paidCents: 3_000 });
   });
 });
+
+const Withdraw = graphql(`
+  mutation PaymentsWithdraw($input: RequestWithdrawalInput!) {
+    requestWithdrawal(input: $input) {
+      __typename
+      ... on RequestWithdrawalSuccess { order { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+describe('withdrawal of a hybrid-paid order (003 §11, 004)', () => {
+  it('refunds the card part through Stripe and records the desk part; the credits are removed', async () => {
+    const { catalogue, buyer, order, orderUuid } = await newOrder();
+    await execute(app, Record, { input: { orderId: order.id, method: 'CASH', amountCents: 7_000 } }, { token: catalogue.admin.token });
+    const started = await startCard(buyer, order.id, 10_000);
+    expect((await postEvent(stripeEvent('payment_intent.succeeded', fake.transition(started.intentId, 'succeeded')))).status).toBe(200);
+    expect(await orderOf(buyer, order.id)).toMatchObject({ status: 'PAID' });
+
+    const withdrawn = success((await execute(app, Withdraw, { input: { orderId: order.id } }, { token: buyer.token })).requestWithdrawal, 'RequestWithdrawalSuccess');
+    expect(withdrawn.order.status).toBe('REFUNDED');
+    // The card part went back through Stripe (once), the cash part is recorded as refunded.
+    const cardPayment = await prisma.payment.findUniqueOrThrow({ where: { stripePaymentIntentId: started.intentId }, include: { refunds: true } });
+    await expect.poll(async () => (await prisma.refund.findMany({ where: { paymentId: cardPayment.id } })).map((r) => [r.status, r.amountCents])).toEqual([
+      ['SUCCEEDED', 10_000],
+    ]);
+    expect(fake.requests.filter((r) => r.path === '/v1/refunds' && (r.body as { payment_intent?: string }).payment_intent === started.intentId)).toHaveLength(1);
+    const cash = await prisma.payment.findFirstOrThrow({ where: { orderId: orderUuid, method: 'CASH' }, include: { refunds: true } });
+    expect(cash.refunds.map((r) => [r.status, r.amountCents])).toEqual([['SUCCEEDED', 7_000]]);
+    const lot = await prisma.entitlement.findFirstOrThrow({ where: { orderId: orderUuid } });
+    expect(lot).toMatchObject({ status: 'REVOKED', creditsRemaining: 0 });
+    expect((await execute(app, Withdraw, { input: { orderId: order.id } }, { token: buyer.token })).requestWithdrawal).toMatchObject({ code: 'WITHDRAWAL_NOT_ALLOWED' });
+  });
+});
+
+const CancelOrder = graphql(`
+  mutation PaymentsCancelOrder($input: CancelOrderInput!) {
+    cancelOrder(input: $input) {
+      __typename
+      ... on CancelOrderSuccess { order { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+describe('cancelling an order', () => {
+  it('drops an unpaid order; one with a payment under way or made cannot be cancelled', async () => {
+    const unpaid = await newOrder();
+    const stranger = await createMember(app);
+    expect((await execute(app, CancelOrder, { input: { orderId: unpaid.order.id } }, { token: stranger.token })).cancelOrder).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    const cancelled = success((await execute(app, CancelOrder, { input: { orderId: unpaid.order.id } }, { token: unpaid.buyer.token })).cancelOrder, 'CancelOrderSuccess');
+    expect(cancelled.order.status).toBe('CANCELLED');
+    // Paying a cancelled order is refused.
+    expect(
+      (await execute(app, Record, { input: { orderId: unpaid.order.id, method: 'CASH', amountCents: 100 } }, { token: unpaid.catalogue.admin.token })).recordPayment,
+    ).toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+
+    const inFlight = await newOrder();
+    await startCard(inFlight.buyer, inFlight.order.id, 5_000);
+    expect((await execute(app, CancelOrder, { input: { orderId: inFlight.order.id } }, { token: inFlight.buyer.token })).cancelOrder).toMatchObject({
+      code: 'VALIDATION',
+    });
+    expect(await orderOf(inFlight.buyer, inFlight.order.id)).toMatchObject({ status: 'PENDING' });
+  });
+});

@@ -5,7 +5,7 @@ import {
   PromoCodeInvalidError,
   RegistrationNotVerifiedError,
 } from '../../domain/errors.js';
-import { issueCreditNote, purchaseOffer, recordPayment } from '../../services/orders.js';
+import { cancelOrder, issueCreditNote, purchaseOffer, recordPayment } from '../../services/orders.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
 import { CreditNoteRef, DeskPaymentMethodEnum, OrderRef } from './types.js';
@@ -81,5 +81,17 @@ defineMutation('issueCreditNote', {
   success: {
     description: 'The credit note was issued.',
     fields: (t) => ({ creditNote: t.field({ type: CreditNoteRef, description: 'The credit note.', resolve: (r) => r.creditNote }) }),
+  },
+});
+
+defineMutation('cancelOrder', {
+  description:
+    'Cancels an order nothing was paid on (no payment made or under way): CANCELLED, and its promo code use is given back. A paid order is withdrawn with `requestWithdrawal` instead.',
+  authScopes: { loggedIn: true },
+  input: (t) => ({ orderId: t.id({ required: true, description: 'The order.' }) }),
+  resolve: async (input, context) => ({ order: await cancelOrder(context, { orderId: decodeId(input.orderId, 'Order', 'orderId') }) }),
+  success: {
+    description: 'The order is cancelled.',
+    fields: (t) => ({ order: t.field({ type: OrderRef, description: 'The order, CANCELLED.', resolve: (r) => r.order }) }),
   },
 });
