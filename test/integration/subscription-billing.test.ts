@@ -5,7 +5,7 @@ import { prisma } from '../../src/db/client.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { execute, startApp, success } from '../support/app.js';
-import { ms, testClock } from '../support/clock.js';
+import { ms, paris, testClock } from '../support/clock.js';
 import { addBeneficiary, buyCredits, createCatalogue, createMember, createOffer, scheduleSession, type TestMember } from '../support/factories.js';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
 
@@ -361,5 +361,68 @@ describe('payment grace period (SPEC §7)', () => {
     );
     expect((await mine(m)).subscriptions[0]).toMatchObject({ status: 'ACTIVE' });
     success(await bookResult(m, catalogue, anchor.plus({ months: 1, days: 9, hours: 10 })), 'BookSessionSuccess');
+  });
+});
+
+describe('one subscription through a pause, a renewal and a termination (003 §12, §12A)', () => {
+  it('the pause moves the renewal, the termination honours the notice from the moved dates, and every started period is billed', async () => {
+    const day = await nextMorning();
+    await advanceTo(day);
+    const catalogue = await createCatalogue(app);
+    const m = await buyer(catalogue);
+    const { subscriptionId, anchor } = await subscribe(catalogue, m, day);
+    // Each renewal is paid at the desk in time (unpaid, it would suspend the subscription).
+    const payRenewal = async (periodIndex: number) => {
+      const order = (await mine(m)).orders.edges.map((e) => e.node).find((o) => o.periodIndex === periodIndex)!;
+      success(
+        (await execute(app, Pay, { input: { orderId: order.id, method: 'CASH', amountCents: order.total.amountCents } }, { token: catalogue.admin.token }))
+          .recordPayment,
+        'RecordPaymentSuccess',
+      );
+    };
+
+    // A one-month pause from day 10: the first period now ends two months after the start.
+    const pauseStart = anchor.plus({ days: 10 });
+    success(
+      (await execute(app, Pause, { input: { subscriptionId, startsOn: pauseStart.toISODate()!, months: 1 } }, { token: m.token })).pauseSubscription,
+      'PauseSubscriptionSuccess',
+    );
+    await advanceTo(anchor.plus({ months: 1, days: 1 }));
+    expect((await mine(m)).orders.edges).toHaveLength(1);
+
+    // The renewal comes at the moved date, with its order and credits.
+    const renewal = anchor.plus({ months: 2 });
+    await advanceTo(renewal.minus({ minutes: 1 }));
+    expect((await mine(m)).subscriptions[0]).toMatchObject({ currentPeriodIndex: 0 });
+    await advanceTo(renewal.plus({ hours: 1 }));
+    let viewer = await mine(m);
+    expect(viewer.subscriptions[0]).toMatchObject({ status: 'ACTIVE', currentPeriodIndex: 1 });
+    expect(viewer.orders.edges.map((e) => e.node.periodIndex).sort()).toEqual([0, 1]);
+    await payRenewal(1);
+
+    // Termination requested 5 days into the second period: a month's notice before an anniversary
+    // (now counted from the moved dates) is no longer possible for the next one, so it ends a cycle later.
+    const requested = renewal.plus({ days: 5 });
+    await advanceTo(requested);
+    const terminated = success(
+      (await execute(app, Terminate, { input: { subscriptionId } }, { token: m.token })).terminateSubscription,
+      'TerminateSubscriptionSuccess',
+    ).subscription;
+    const endsAt = paris(terminated.endsAt!);
+    expect(endsAt.toMillis()).toBe(renewal.plus({ months: 2 }).toMillis());
+    expect(endsAt.diff(requested, 'months').months).toBeGreaterThanOrEqual(1);
+
+    await advanceTo(renewal.plus({ months: 1, hours: 1 }));
+    await payRenewal(2);
+    await advanceTo(endsAt.minus({ minutes: 1 }));
+    viewer = await mine(m);
+    expect(viewer.subscriptions[0]).toMatchObject({ status: 'ACTIVE', currentPeriodIndex: 2 });
+    await advanceTo(endsAt.plus({ minutes: 1 }));
+    viewer = await mine(m);
+    expect(viewer.subscriptions[0]).toMatchObject({ status: 'TERMINATED' });
+    // Every period started before the end was billed; none after.
+    expect(viewer.orders.edges.map((e) => e.node.periodIndex).sort()).toEqual([0, 1, 2]);
+    expect(viewer.entitlements.every((e) => e.status === 'EXPIRED' && e.creditsRemaining === 0)).toBe(true);
+    await expectLedgersIntact(m);
   });
 });
