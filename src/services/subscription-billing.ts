@@ -145,13 +145,12 @@ export async function terminateSubscription(context: Context, input: { subscript
   return transaction(async (tx) => {
     const subscription = await lockSubscription(tx, input.subscriptionId);
     if (subscription.status === 'TERMINATED' || subscription.endsAt) return subscription;
-    const [offer, organization] = await Promise.all([
-      tx.offer.findUniqueOrThrow({ where: { id: subscription.offerId }, select: { period: true } }),
-      tx.organization.findUniqueOrThrow({
-        where: { id: subscription.organizationId },
-        select: { timeZone: true, terminationNoticeRule: true, terminationNoticeDays: true },
-      }),
-    ]);
+    // One connection per transaction: its queries run one after another.
+    const offer = await tx.offer.findUniqueOrThrow({ where: { id: subscription.offerId }, select: { period: true } });
+    const organization = await tx.organization.findUniqueOrThrow({
+      where: { id: subscription.organizationId },
+      select: { timeZone: true, terminationNoticeRule: true, terminationNoticeDays: true },
+    });
     const endsAt = terminationDate({
       rule: organization.terminationNoticeRule,
       noticeDays: organization.terminationNoticeDays,
