@@ -1,7 +1,7 @@
 import type { DueJobKind } from '../generated/prisma/enums.js';
 import { expireEntitlement } from '../services/entitlements.js';
 import { crossPeriodBoundary, endPaymentGrace, startPauseJob } from '../services/subscriptions.js';
-import { chargeRenewal } from '../services/payments.js';
+import { chargeRenewal, refundExcessPayment } from '../services/payments.js';
 import { offerWindowJob, waitlistDeadlineJob } from '../services/waitlist.js';
 import type { JobHandler } from './worker.js';
 
@@ -14,4 +14,5 @@ export const jobHandlers: Partial<Record<DueJobKind, JobHandler>> = {
   WAITLIST_DEADLINE: waitlistDeadlineJob,
   WAITLIST_OFFER_WINDOW: offerWindowJob,
   RENEWAL_CHARGE: chargeRenewal,
+  EXCESS_REFUND: refundExcessPayment,
 };

@@ -176,6 +176,12 @@ export async function issueCreditNote(
   });
 }
 
+/** What the order's online payments still waiting for Stripe will cover. */
+export async function pendingOnlineCents(tx: Tx, orderId: string): Promise<number> {
+  const pending = await tx.payment.aggregate({ where: { orderId, status: 'PENDING' }, _sum: { amountCents: true } });
+  return pending._sum.amountCents ?? 0;
+}
+
 export async function lockOrder(tx: Tx, id: string): Promise<Order> {
   const [order] = await tx.$queryRaw<Order[]>`SELECT * FROM "Order" WHERE "id" = ${id}::uuid FOR UPDATE`;
   if (!order) throw new NotFoundError('entity.order', ['orderId']);
@@ -186,11 +192,17 @@ export async function lockOrder(tx: Tx, id: string): Promise<Order> {
  * Throws the business error when a payment of `amountCents` cannot be taken on `order` now (not
  * payable, not positive, more than is due). Online payments check this before asking Stripe.
  */
-export function assertPayable(order: Order, amountCents: number, locale: 'fr' | 'en'): void {
-  const check = checkPayment(order, amountCents);
+/**
+ * Whether a payment of `amountCents` may be taken now. `reservedCents` is what online payments
+ * still waiting for Stripe (a card being confirmed, a SEPA debit at the bank) will cover: the
+ * same euro is never collected twice.
+ */
+export function assertPayable(order: Order, amountCents: number, locale: 'fr' | 'en', reservedCents = 0): void {
+  const reserved = { ...order, paidCents: order.paidCents + reservedCents };
+  const check = checkPayment(reserved, amountCents);
   if (check.ok) return;
   if (check.reason === 'NOT_PAYABLE') throw new OrderNotPayableError();
-  if (check.reason === 'EXCEEDS_BALANCE') throw new PaymentExceedsBalanceError({ due: formatMoney(amountDue(order), order.currency, locale) });
+  if (check.reason === 'EXCEEDS_BALANCE') throw new PaymentExceedsBalanceError({ due: formatMoney(amountDue(reserved), order.currency, locale) });
   throw new ValidationError([{ field: ['amountCents'], messageKey: 'validation.positive' }]);
 }
 
@@ -211,7 +223,7 @@ export async function applyPayment(
   now: Date,
   locale: 'fr' | 'en',
 ): Promise<Order> {
-  assertPayable(order, payment.amountCents, locale);
+  assertPayable(order, payment.amountCents, locale, await pendingOnlineCents(tx, order.id));
   await tx.payment.create({
     data: { orderId: order.id, ...payment, status: 'SUCCEEDED', succeededAt: now, createdAt: now },
   });
@@ -298,7 +310,9 @@ export async function cancelOrder(context: Context, input: { orderId: string }):
   return transaction(async (tx) => {
     const order = await lockOrder(tx, existing.id);
     const inFlight = await tx.payment.count({ where: { orderId: order.id, status: { in: ['PENDING', 'SUCCEEDED'] } } });
-    if (!['AWAITING_REVIEW', 'PENDING'].includes(order.status) || order.paidCents > 0 || inFlight > 0) {
+    // A renewal's period has started and its credits were granted: it is due (003 §12).
+    const renewal = order.subscriptionId !== null && (order.periodIndex ?? 0) > 0;
+    if (!['AWAITING_REVIEW', 'PENDING'].includes(order.status) || order.paidCents > 0 || inFlight > 0 || renewal) {
       throw new ValidationError([{ field: ['orderId'], messageKey: 'validation.orderNotCancellable' }]);
     }
     if (order.promoCodeId) {

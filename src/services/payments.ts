@@ -9,7 +9,8 @@ import type { SavedPaymentMethodType } from '../generated/prisma/enums.js';
 import { logger } from '../logger.js';
 import { getStripeClient, type StripeClient, stripeCurrency } from '../payments/stripe.js';
 import { requireOwnerOrStaff } from './access.js';
-import { assertPayable, lockOrder, settlePayment } from './orders.js';
+import { enqueue } from '../jobs/queue.js';
+import { assertPayable, lockOrder, pendingOnlineCents, settlePayment } from './orders.js';
 
 // Online payment (SPEC §7, issue 5): Stripe PaymentIntents for card and SEPA Direct Debit. Starting
 // a payment only stores a PENDING part; the client's word is never enough. The signed webhook is
@@ -43,7 +44,7 @@ export async function startOnlinePayment(
   // key) and a webhook arriving at once finds it through the intent's metadata.
   const payment = await transaction(async (tx) => {
     const order = await lockOrder(tx, input.orderId);
-    assertPayable(order, input.amountCents, context.locale);
+    assertPayable(order, input.amountCents, context.locale, await pendingOnlineCents(tx, order.id));
     return tx.payment.create({
       data: { orderId: order.id, method: input.method, amountCents: input.amountCents, status: 'PENDING', createdAt: now },
     });
@@ -67,7 +68,7 @@ export async function startOnlinePayment(
       where: { id: payment.id, status: 'PENDING' },
       data: { status: 'FAILED', failureReason: error instanceof Error ? error.message.slice(0, 500) : 'stripe error' },
     });
-    throw error;
+    throw asDomainError(error);
   }
   await prisma.payment.updateMany({ where: { id: payment.id, stripePaymentIntentId: null }, data: { stripePaymentIntentId: intent.id } });
   if (!intent.client_secret) throw new Error(`PaymentIntent ${intent.id} has no client secret`);
@@ -164,8 +165,16 @@ async function applyIntentEvent(
       if (PAYABLE_STATUSES.includes(order.status) && payment.amountCents <= amountDue(order)) {
         settled = await settlePayment(tx, order, payment.amountCents, now);
       } else {
-        // Paid meanwhile by other parts (e.g. at the desk): the money was taken and must go back.
-        logger.error({ paymentId: payment.id, orderId: order.id, status: order.status }, 'online payment succeeded on an order that no longer needs it; refund it');
+        // Not needed any more (a retried card on a cancelled order, say): the money was taken and
+        // goes back, by a due job (it calls Stripe), never counted toward the order.
+        logger.warn({ paymentId: payment.id, orderId: order.id, status: order.status }, 'online payment not needed by its order: refunding it');
+        await enqueue(tx, {
+          kind: 'EXCESS_REFUND',
+          runAt: now,
+          organizationId: order.organizationId,
+          dedupeKey: `excess-refund:${payment.id}`,
+          payload: { paymentId: payment.id },
+        });
       }
       if (saved) await keepPaymentMethod(tx, settled, saved, now);
       return 'processed';
@@ -261,13 +270,17 @@ export async function chargeRenewal(tx: Tx, job: DueJob, now: Date): Promise<voi
   const order = await tx.order.findUnique({ where: { id: orderId }, include: { subscription: { include: { paymentMethod: true } } } });
   const method = order?.subscription?.paymentMethod;
   if (!stripe || !order || !method || !PAYABLE_STATUSES.includes(order.status) || amountDue(order) === 0) return;
-  const customer = await ensureStripeCustomer(stripe, order.memberId);
   const reference = `renewal:${order.id}`;
+  const existing = await prisma.payment.findFirst({ where: { orderId: order.id, reference } });
+  // What a payment already under way (the member paying by card meanwhile) will cover is not charged twice.
+  const due = amountDue(order) - (existing ? 0 : await pendingOnlineCents(tx, order.id));
+  if (!existing && due <= 0) return;
+  const customer = await ensureStripeCustomer(stripe, order.memberId);
   // Committed on its own before Stripe is called: the webhook may arrive before this job commits.
   const payment =
-    (await prisma.payment.findFirst({ where: { orderId: order.id, reference } })) ??
+    existing ??
     (await prisma.payment.create({
-      data: { orderId: order.id, method: method.type, amountCents: amountDue(order), reference, status: 'PENDING', createdAt: now },
+      data: { orderId: order.id, method: method.type, amountCents: due, reference, status: 'PENDING', createdAt: now },
     }));
   try {
     const intent = await stripe.paymentIntents.create(
@@ -292,4 +305,28 @@ export async function chargeRenewal(tx: Tx, job: DueJob, now: Date): Promise<voi
       data: { status: 'FAILED', failureReason: error.message.slice(0, 500), stripePaymentIntentId: error.payment_intent?.id ?? undefined },
     });
   }
+}
+
+/** EXCESS_REFUND job: an online payment its order did not need goes back in full through Stripe. */
+export async function refundExcessPayment(tx: Tx, job: DueJob): Promise<void> {
+  const { paymentId } = job.payload as { paymentId: string };
+  const payment = await tx.payment.findUnique({ where: { id: paymentId } });
+  if (!payment || payment.status !== 'SUCCEEDED') return;
+  const left = payment.amountCents - payment.refundedCents;
+  if (left > 0) await refundOnlinePayment(payment.id, left);
+}
+
+/**
+ * Stripe's refusals as typed answers: a request Stripe rejects (an amount below its minimum, a
+ * method not enabled) is the caller's input; Stripe unreachable means paying online is not
+ * possible right now. Anything else stays a bug.
+ */
+function asDomainError(error: unknown): unknown {
+  if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeCardError) {
+    return new ValidationError([{ field: ['amountCents'], messageKey: 'validation.paymentRefused' }]);
+  }
+  if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) {
+    return new OnlinePaymentUnavailableError();
+  }
+  return error;
 }

@@ -47,6 +47,8 @@ export async function requestWithdrawal(context: Context, input: { orderId: stri
       select: { id: true },
     });
     const lotIds = lots.map((lot) => lot.id);
+    // Locked before counting their bookings: a booking taking one of these credits now waits.
+    const locked = await lockEntitlements(tx, lotIds);
     const bookings = await tx.booking.count({ where: { OR: [{ entitlementId: { in: lotIds } }, { orderId: order.id }] } });
     const waiting = await tx.waitlistEntry.count({ where: { entitlementId: { in: lotIds }, status: 'WAITING' } });
     const refusal = withdrawalRefusal({
@@ -61,7 +63,7 @@ export async function requestWithdrawal(context: Context, input: { orderId: stri
     });
     if (refusal) throw new WithdrawalNotAllowedError(refusal, { days: organization.withdrawalDays });
 
-    for (const lot of await lockEntitlements(tx, lotIds)) {
+    for (const lot of locked) {
       if (lot.creditsRemaining > 0) {
         await appendEntry(tx, {
           entitlementId: lot.id,
@@ -77,10 +79,14 @@ export async function requestWithdrawal(context: Context, input: { orderId: stri
     }
 
     let refundedCents = 0;
+    // Only what counted toward the order is refunded here (a payment the order did not need is
+    // refunded on its own, see refundExcessPayment).
+    let counted = order.paidCents;
     const payments = await tx.payment.findMany({ where: { orderId: order.id, status: 'SUCCEEDED' }, orderBy: { createdAt: 'asc' } });
     for (const payment of payments) {
-      const amountCents = payment.amountCents - payment.refundedCents;
+      const amountCents = Math.min(payment.amountCents - payment.refundedCents, counted);
       if (amountCents <= 0) continue;
+      counted -= amountCents;
       refundedCents += amountCents;
       if (ONLINE_METHODS.has(payment.method)) {
         online.push({ paymentId: payment.id, amountCents });

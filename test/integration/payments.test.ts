@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import { transaction } from '../../src/db/transaction.js';
 import type { App } from '../../src/server.js';
+import { jobHandlers } from '../../src/jobs/handlers.js';
+import { runDueJobs } from '../../src/jobs/worker.js';
 import { chargeRenewal, refundOnlinePayment } from '../../src/services/payments.js';
 import { crossPeriodBoundary } from '../../src/services/subscriptions.js';
 import { graphql } from '../gql/index.js';
@@ -455,5 +457,32 @@ describe('cancelling an order', () => {
       code: 'VALIDATION',
     });
     expect(await orderOf(inFlight.buyer, inFlight.order.id)).toMatchObject({ status: 'PENDING' });
+  });
+});
+
+describe('never collecting the same euro twice', () => {
+  it('an amount a pending online payment will cover cannot be taken again, online or at the desk', async () => {
+    const { catalogue, buyer, order } = await newOrder();
+    await startCard(buyer, order.id, 17_000);
+    const second = (await execute(app, StartCard, { input: { orderId: order.id, amountCents: 17_000 } }, { token: buyer.token })).startCardPayment;
+    expect(second).toMatchObject({ code: 'PAYMENT_EXCEEDS_BALANCE' });
+    const desk = (await execute(app, Record, { input: { orderId: order.id, method: 'CASH', amountCents: 100 } }, { token: catalogue.admin.token })).recordPayment;
+    expect(desk).toMatchObject({ code: 'PAYMENT_EXCEEDS_BALANCE' });
+  });
+
+  it('a card payment that succeeds on an order that no longer needs it is refunded in full, never counted', async () => {
+    const { buyer, order, orderUuid } = await newOrder();
+    const started = await startCard(buyer, order.id, 17_000);
+    // The card is declined, the member gives up and cancels the order…
+    expect((await postEvent(stripeEvent('payment_intent.payment_failed', fake.transition(started.intentId, 'requires_payment_method')))).status).toBe(200);
+    success((await execute(app, CancelOrder, { input: { orderId: order.id } }, { token: buyer.token })).cancelOrder, 'CancelOrderSuccess');
+    // …then retries the same card in the still-open Stripe page, and it goes through.
+    expect((await postEvent(stripeEvent('payment_intent.succeeded', fake.transition(started.intentId, 'succeeded')))).status).toBe(200);
+    expect(await orderOf(buyer, order.id)).toMatchObject({ status: 'CANCELLED', paid: { amountCents: 0 } });
+    expect(await grants(orderUuid)).toBe(0);
+    await runDueJobs(jobHandlers, new Date());
+    const payment = await prisma.payment.findUniqueOrThrow({ where: { stripePaymentIntentId: started.intentId }, include: { refunds: true } });
+    expect(payment.refunds.map((r) => [r.status, r.amountCents])).toEqual([['SUCCEEDED', 17_000]]);
+    expect(payment.refundedCents).toBe(17_000);
   });
 });
