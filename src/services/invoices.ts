@@ -71,13 +71,23 @@ export async function loadInvoice(orderId: string): Promise<InvoiceData | null> 
     discountCents: order.discountCents,
     totalCents: order.totalCents,
     promoCode: order.promoCode?.code ?? null,
-    payments: order.payments.map((payment) => ({
+    payments: countedPayments(order.payments, order.totalCents).map((payment) => ({
       method: payment.method,
       amountCents: payment.amountCents,
       at: payment.succeededAt ?? payment.createdAt,
       reference: payment.reference,
     })),
   };
+}
+
+/** The payments that paid the total, in order (one the order no longer needed is refunded, not invoiced). */
+function countedPayments<P extends { amountCents: number }>(payments: P[], totalCents: number): P[] {
+  let paid = 0;
+  return payments.filter((payment) => {
+    if (paid >= totalCents) return false;
+    paid += payment.amountCents;
+    return true;
+  });
 }
 
 const METHOD_LABELS: Record<PaymentMethod, string> = {
@@ -141,7 +151,6 @@ export function renderInvoicePdf(invoice: InvoiceData, options: { compress?: boo
   }
   doc.moveDown(0.5);
   row('Sous-total', money(invoice.subtotalCents));
-  row('Remise', money(invoice.discountCents));
   row('Total TTC', money(invoice.totalCents), true);
   doc.font('Helvetica').fontSize(9).text('TVA incluse : les prix sont indiqués toutes taxes comprises.', left);
   doc.fontSize(11).moveDown(1.5);

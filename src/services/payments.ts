@@ -239,7 +239,11 @@ export async function refundOnlinePayment(paymentId: string, amountCents: number
   if (payment.status !== 'SUCCEEDED' || !payment.stripePaymentIntentId) {
     throw new Error(`payment ${paymentId} is not a succeeded online payment`);
   }
-  if (!Number.isInteger(amountCents) || amountCents <= 0 || amountCents > payment.amountCents) {
+  // The same refund asked again (a retried withdrawal) answers the refund already made.
+  const done = await prisma.refund.findFirst({ where: { paymentId, amountCents, stripeRefundId: { not: null }, status: { not: 'FAILED' } } });
+  if (done?.stripeRefundId) return { stripeRefundId: done.stripeRefundId };
+  // Never more than what is left of it after earlier refunds.
+  if (!Number.isInteger(amountCents) || amountCents <= 0 || amountCents > payment.amountCents - payment.refundedCents) {
     throw new ValidationError([{ field: ['amountCents'], messageKey: 'validation.positive' }]);
   }
   const refund = await stripe.refunds.create(

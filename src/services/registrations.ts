@@ -34,7 +34,14 @@ export async function setRegistrationReview(context: Context, input: { organizat
   const existing = await prisma.organization.findUnique({ where: { id: input.organizationId }, select: { id: true } });
   if (!existing) throw new NotFoundError('entity.organization', ['organizationId']);
   await requireStaff(context, existing.id);
-  return prisma.organization.update({ where: { id: existing.id }, data: { requiresRegistrationReview: input.required } });
+  return transaction(async (tx) => {
+    const organization = await tx.organization.update({ where: { id: existing.id }, data: { requiresRegistrationReview: input.required } });
+    // Turning the review off unlocks the orders that were waiting for it.
+    if (!input.required) {
+      await tx.order.updateMany({ where: { organizationId: existing.id, status: 'AWAITING_REVIEW' }, data: { status: 'PENDING' } });
+    }
+    return organization;
+  });
 }
 
 /**
