@@ -1,28 +1,22 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
-import { execute, startApp, success } from '../support/app.js';
-import { ms, paris, testClock } from '../support/clock.js';
+import { execute, success } from '../support/app.js';
+import { ms, paris, clockApp, testClock } from '../support/clock.js';
 import { addBeneficiary, buyCredits, createCatalogue, createMember, createOffer, scheduleSession, type TestMember } from '../support/factories.js';
-import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
 
 // Subscription billing over time (SPEC §7; 003 §11, §12, §12A; 004): withdrawal, termination,
 // pauses and the payment grace period, on a server with the test clock and a database of its own
 // (advanceClock runs every due job of its database). The clock only moves forward: each test
 // starts from the clock's next morning.
 
+const server = clockApp('subscription_billing');
 let app: App;
-let databaseName: string;
-beforeAll(async () => {
-  databaseName = await createDatabase('subscription_billing');
-  app = await startApp({ databaseUrl: databaseUrl(databaseName), testClock: true });
-});
-afterAll(async () => {
-  await app?.close();
-  if (databaseName) await dropDatabase(databaseName);
+beforeAll(() => {
+  app = server();
 });
 
 const { advanceTo, nextMorning } = testClock(() => app);

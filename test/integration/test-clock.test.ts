@@ -1,13 +1,13 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { runDueJobs } from '../../src/jobs/worker.js';
 import { schema as servedSchema } from '../../src/schema/index.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
-import { execute, startApp, success } from '../support/app.js';
+import { execute, success } from '../support/app.js';
 import {
   addBeneficiary,
   buyCredits,
@@ -17,8 +17,7 @@ import {
   scheduleSession,
   type TestMember,
 } from '../support/factories.js';
-import { ClockAdvance, ClockNow, ms, paris, testClock, ZONE } from '../support/clock.js';
-import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
+import { ClockAdvance, ClockNow, ms, paris, clockApp, testClock, ZONE } from '../support/clock.js';
 
 // The time-based credit rules end to end, through the API of a server whose clock is the test
 // clock (TEST_CLOCK=1, API.md "Test clock"): subscription periods and rollover (003 §9.2), pack
@@ -28,15 +27,10 @@ import { createDatabase, databaseUrl, dropDatabase } from '../support/global-set
 // database of its own. The clock only moves forward: each test picks its dates after the clock's
 // current now, so the tests run in file order on one timeline that never goes stale.
 
+const server = clockApp('clock');
 let app: App;
-let databaseName: string;
-beforeAll(async () => {
-  databaseName = await createDatabase('clock');
-  app = await startApp({ databaseUrl: databaseUrl(databaseName), testClock: true });
-});
-afterAll(async () => {
-  await app?.close();
-  if (databaseName) await dropDatabase(databaseName);
+beforeAll(() => {
+  app = server();
 });
 
 const Credits = graphql(`

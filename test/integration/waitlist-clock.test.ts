@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
-import { execute, startApp, success } from '../support/app.js';
-import { testClock } from '../support/clock.js';
+import { execute, success } from '../support/app.js';
+import { clockApp, testClock } from '../support/clock.js';
 import { addBeneficiary, book, buyCredits, createCatalogue, createMember, createOffer, scheduleSession, type TestMember } from '../support/factories.js';
-import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
 
 // Waitlist rules that take time (SPEC §6, 002): the claim deadline and ONE_AT_A_TIME windows, on a
 // server with the test clock and a database of its own (advanceClock runs all its due jobs).
 
+const server = clockApp('waitlist_clock');
 let app: App;
-let databaseName: string;
-beforeAll(async () => {
-  databaseName = await createDatabase('waitlist_clock');
-  app = await startApp({ databaseUrl: databaseUrl(databaseName), testClock: true });
-});
-afterAll(async () => {
-  await app?.close();
-  if (databaseName) await dropDatabase(databaseName);
+beforeAll(() => {
+  app = server();
 });
 
 const { advanceTo, nextMorning } = testClock(() => app);

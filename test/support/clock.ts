@@ -1,9 +1,11 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { DateTime } from 'luxon';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Config } from '../../src/config.js';
 import type { App } from '../../src/server.js';
-import { execute, success } from './app.js';
+import { execute, startApp, success } from './app.js';
+import { createDatabase, databaseUrl, dropDatabase } from './global-setup.js';
 
 // The test clock of API.md, for test files whose server runs with TEST_CLOCK=1 (each on a database
 // of its own: advanceClock runs every due job of its database).
@@ -60,4 +62,25 @@ export function testClock(app: () => App) {
   const nextMorning = async (): Promise<DateTime> =>
     (await clockNow()).plus({ days: 1 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
   return { clockNow, advanceTo, nextMorning };
+}
+
+/**
+ * A server with the test clock on a database of its own, for the whole test file (advanceClock
+ * runs every due job of its database, so files must not share one). Call at the top level.
+ */
+export function clockApp(prefix: string, overrides: Partial<Config> = {}): () => App {
+  let app: App | undefined;
+  let databaseName: string | undefined;
+  beforeAll(async () => {
+    databaseName = await createDatabase(prefix);
+    app = await startApp({ databaseUrl: databaseUrl(databaseName), testClock: true, ...overrides });
+  });
+  afterAll(async () => {
+    await app?.close();
+    if (databaseName) await dropDatabase(databaseName);
+  });
+  return () => {
+    if (!app) throw new Error('the test-clock server is not started yet');
+    return app;
+  };
 }
