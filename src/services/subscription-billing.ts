@@ -186,8 +186,8 @@ export const MAX_PAUSE_MONTHS = 24;
  */
 export async function pauseSubscription(
   context: Context,
-  input: { subscriptionId: string; startsOn: Date; months: number; medical?: boolean | null },
-): Promise<{ subscription: Subscription; pause: SubscriptionPause }> {
+  input: { subscriptionId: string; startsOn: Date; months: number; medical?: boolean | null; acceptTermination?: boolean | null },
+): Promise<{ subscription: Subscription; pause: SubscriptionPause | null }> {
   const access = await subscriptionAccess(context, input.subscriptionId);
   const medical = input.medical === true;
   const staff = medical || access.onBehalf ? await isStaff(access.viewerId, access.organizationId) : false;
@@ -218,7 +218,19 @@ export async function pauseSubscription(
       throw new ValidationError([{ field: ['startsOn'], messageKey: 'validation.pauseOverlaps' }]);
     }
     if (!pauseWithinLimit(requested, existing, organization.maxPauseMonthsPerYear, zone)) {
-      throw new PauseLimitExceededError({ max: organization.maxPauseMonthsPerYear });
+      if (!input.acceptTermination) throw new PauseLimitExceededError({ max: organization.maxPauseMonthsPerYear });
+      // 12A.4: a longer non-medical pause is a termination. The member said so: the subscription
+      // ends at the first billing date on or after the pause's start (every period started is
+      // due), and a new subscription is taken at the then-current price when they come back.
+      const offer = await tx.offer.findUniqueOrThrow({ where: { id: subscription.offerId }, select: { period: true } });
+      let index = subscription.currentPeriodIndex + 1;
+      let boundary = subscription.currentPeriodEnd;
+      while (boundary.getTime() < startsAt.getTime()) {
+        index += 1;
+        boundary = shiftedPeriod(subscription.startedAt, subscription.pauseShiftMonths, index - 1, offer.period ?? 'MONTH', zone).end;
+      }
+      const ending = await tx.subscription.update({ where: { id: subscription.id }, data: { terminationRequestedAt: now, endsAt: boundary } });
+      return { subscription: ending, pause: null };
     }
     const pause = await tx.subscriptionPause.create({
       data: {

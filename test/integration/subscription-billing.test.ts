@@ -45,7 +45,7 @@ const Pause = graphql(`
   mutation BillingPause($input: PauseSubscriptionInput!) {
     pauseSubscription(input: $input) {
       __typename
-      ... on PauseSubscriptionSuccess { pause { startsAt endsAt medical applied } }
+      ... on PauseSubscriptionSuccess { pause { startsAt endsAt medical applied } subscription { id endsAt } }
       ... on Error { code message }
     }
   }
@@ -274,7 +274,7 @@ describe('pause (003 §12A)', () => {
       'PauseSubscriptionSuccess',
     ).pause;
     expect(paused).toMatchObject({ medical: false, applied: false });
-    expect(ms(paused.endsAt)).toBe(start.plus({ months: 1 }).toMillis());
+    expect(ms(paused!.endsAt)).toBe(start.plus({ months: 1 }).toMillis());
 
     await advanceTo(start);
     let viewer = await mine(m);
@@ -317,6 +317,22 @@ describe('pause (003 §12A)', () => {
     expect(granted).toMatchObject({ medical: true });
     const stored = await prisma.subscriptionPause.findFirstOrThrow({ where: { subscriptionId: uuid(subscriptionId) } });
     expect(stored.approvedById).not.toBeNull();
+  });
+
+  it('12A.4: beyond the limit, a member who accepts it gets a termination at the next billing date instead', async () => {
+    const day = await nextMorning();
+    await advanceTo(day);
+    const catalogue = await createCatalogue(app);
+    const m = await buyer(catalogue);
+    const { subscriptionId, anchor } = await subscribe(catalogue, m, day);
+    const input = { subscriptionId, startsOn: day.plus({ days: 7 }).toISODate()!, months: 4, acceptTermination: true };
+    const ended = success((await execute(app, Pause, { input }, { token: m.token })).pauseSubscription, 'PauseSubscriptionSuccess');
+    expect(ended.pause).toBeNull();
+    expect(ms(ended.subscription.endsAt!)).toBe(anchor.plus({ months: 1 }).toMillis());
+    await advanceTo(anchor.plus({ months: 1, minutes: 1 }));
+    const viewer = await mine(m);
+    expect(viewer.subscriptions[0]).toMatchObject({ status: 'TERMINATED' });
+    expect(viewer.orders.edges).toHaveLength(1); // nothing billed after the end
   });
 });
 

@@ -88,13 +88,17 @@ defineMutation('terminateSubscription', {
 
 defineMutation('pauseSubscription', {
   description:
-    "Pauses a subscription for whole months (003 §12A), asked before the pause starts (tomorrow at the earliest; never retroactive). Billing stops: the period running when it starts is stretched by its length, its credits stay valid (bookings stay possible) and the next billing date, renewal and end of commitment move by the same months. Non-medical pauses total at most the organization's `maxPauseMonthsPerYear` (2) months per calendar year, a month counting as 31 days: beyond, PAUSE_LIMIT_EXCEEDED; stopping longer means terminating (`terminateSubscription`) and subscribing again later (12A.4). Only staff may set `medical` (on a certificate), which has no yearly limit.",
+    "Pauses a subscription for whole months (003 §12A), asked before the pause starts (tomorrow at the earliest; never retroactive). Billing stops: the period running when it starts is stretched by its length, its credits stay valid (bookings stay possible) and the next billing date, renewal and end of commitment move by the same months. Non-medical pauses total at most the organization's `maxPauseMonthsPerYear` (2) months per calendar year, a month counting as 31 days: beyond, PAUSE_LIMIT_EXCEEDED, unless `acceptTermination` is true: a longer non-medical pause is then a termination (12A.4), effective at the first billing date on or after its start, and the member subscribes again later at the price of the day. Only staff may set `medical` (on a certificate), which has no yearly limit.",
   authScopes: { loggedIn: true },
   input: (t) => ({
     subscriptionId: t.id({ required: true, description: 'The subscription (MemberSubscription).' }),
     startsOn: t.field({ type: 'Date', required: true, description: "First day of the pause, in the organization's time zone." }),
     months: t.int({ required: true, description: 'Length in whole months (1 to 24).' }),
     medical: t.boolean({ required: false, description: 'Staff only: a medical pause (certificate), not counted toward the yearly limit.' }),
+    acceptTermination: t.boolean({
+      required: false,
+      description: 'Beyond the yearly limit (non-medical), end the subscription instead (12A.4) rather than refuse.',
+    }),
   }),
   errors: [PauseLimitExceededError],
   resolve: async (input, context) =>
@@ -103,12 +107,18 @@ defineMutation('pauseSubscription', {
       startsOn: input.startsOn,
       months: input.months,
       medical: input.medical,
+      acceptTermination: input.acceptTermination,
     }),
   success: {
-    description: 'The pause is planned.',
+    description: 'The pause is planned (or, beyond the limit with `acceptTermination`, the subscription ends).',
     fields: (t) => ({
-      subscription: t.field({ type: SubscriptionRef, description: 'The subscription.', resolve: (r) => r.subscription }),
-      pause: t.field({ type: SubscriptionPauseRef, description: 'The pause.', resolve: (r) => r.pause }),
+      subscription: t.field({ type: SubscriptionRef, description: 'The subscription (with `endsAt` when it became a termination).', resolve: (r) => r.subscription }),
+      pause: t.field({
+        type: SubscriptionPauseRef,
+        nullable: true,
+        description: 'The pause; null when the request became a termination.',
+        resolve: (r) => r.pause,
+      }),
     }),
   },
 });
