@@ -12,6 +12,7 @@ import {
   createOffer,
   scheduleSession,
   type TestMember,
+  memberWithCredits,
 } from '../support/factories.js';
 
 // Credits and bookings through the API, as a member and as staff would use them (SPEC §4–5,
@@ -85,13 +86,7 @@ const Cancel = graphql(`
   }
 `);
 
-async function member(catalogue: Awaited<ReturnType<typeof createCatalogue>>, credits = 10) {
-  const m = await createMember(app);
-  const beneficiaryId = await addBeneficiary(app, m);
-  const offerId = await createOffer(app, catalogue, { credits });
-  await buyCredits(app, catalogue, m, offerId, beneficiaryId);
-  return { ...m, beneficiaryId, offerId };
-}
+const member = (catalogue: Awaited<ReturnType<typeof createCatalogue>>, credits = 10) => memberWithCredits(app, catalogue, credits);
 
 async function balance(m: TestMember): Promise<number> {
   const data = await execute(app, MyCredits, {}, { token: m.token });

@@ -11,7 +11,7 @@ import {
   createMember,
   createOffer,
   scheduleSession,
-  type TestMember,
+  memberWithCredits,
 } from '../support/factories.js';
 
 // SPEC §5 "Never overbook, never double-spend": real parallel HTTP requests against one server
@@ -72,12 +72,7 @@ function codes(results: Outcome[]): Record<string, number> {
   return counts;
 }
 
-async function memberWithCredits(credits: number): Promise<TestMember & { beneficiaryId: string }> {
-  const m = await createMember(app);
-  const beneficiaryId = await addBeneficiary(app, m);
-  await buyCredits(app, catalogue, m, await createOffer(app, catalogue, { credits }), beneficiaryId);
-  return { ...m, beneficiaryId };
-}
+const withCredits = (credits: number) => memberWithCredits(app, catalogue, credits);
 
 async function seatsAndBookings(sessionId: string) {
   const session = await prisma.session.findUniqueOrThrow({ where: { id: sessionId } });
@@ -91,7 +86,7 @@ function rawId(globalId: string): string {
 
 describe('races', () => {
   it(`12 members for 3 seats: exactly 3 booked, the others SESSION_FULL (×${REPEAT})`, async () => {
-    const members = await Promise.all(Array.from({ length: 12 }, () => memberWithCredits(REPEAT)));
+    const members = await Promise.all(Array.from({ length: 12 }, () => withCredits(REPEAT)));
     for (let round = 0; round < REPEAT; round += 1) {
       const session = await scheduleSession(app, catalogue, { capacity: 3 });
       const results = await Promise.all(
@@ -140,7 +135,7 @@ describe('races', () => {
   });
 
   it(`the same beneficiary booking one session 5 times at once gets one seat (×${REPEAT})`, async () => {
-    const m = await memberWithCredits(5 * REPEAT);
+    const m = await withCredits(5 * REPEAT);
     for (let round = 0; round < REPEAT; round += 1) {
       const session = await scheduleSession(app, catalogue, { capacity: 10 });
       const results = await Promise.all(
@@ -158,7 +153,7 @@ describe('races', () => {
   });
 
   it(`a cancellation racing a booking for the last seat: the seat count always matches the bookings (×${REPEAT})`, async () => {
-    const [holder, challenger] = await Promise.all([memberWithCredits(REPEAT), memberWithCredits(REPEAT)]);
+    const [holder, challenger] = await Promise.all([withCredits(REPEAT), withCredits(REPEAT)]);
     const seen = { challengerWon: 0, challengerFull: 0 };
     for (let round = 0; round < REPEAT; round += 1) {
       const session = await scheduleSession(app, catalogue, { capacity: 1 });
@@ -185,7 +180,7 @@ describe('races', () => {
   });
 
   it(`staff cancelling a session while members cancel and book it: everyone keeps their credit, nothing stays booked (×${REPEAT})`, async () => {
-    const members = await Promise.all(Array.from({ length: 4 }, () => memberWithCredits(REPEAT)));
+    const members = await Promise.all(Array.from({ length: 4 }, () => withCredits(REPEAT)));
     const staff = catalogue.admin;
     for (let round = 0; round < REPEAT; round += 1) {
       const session = await scheduleSession(app, catalogue, { capacity: 10 });

@@ -4,7 +4,7 @@ import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { execute, success } from '../support/app.js';
 import { clockApp, testClock } from '../support/clock.js';
-import { addBeneficiary, book, buyCredits, createCatalogue, createMember, createOffer, scheduleSession, type TestMember } from '../support/factories.js';
+import { book, createCatalogue, scheduleSession, type TestMember, memberWithCredits } from '../support/factories.js';
 
 // Waitlist rules that take time (SPEC §6, 002): the claim deadline and ONE_AT_A_TIME windows, on a
 // server with the test clock and a database of its own (advanceClock runs all its due jobs).
@@ -67,12 +67,7 @@ const SetPolicy = graphql(`
 
 type Catalogue = Awaited<ReturnType<typeof createCatalogue>>;
 
-async function member(catalogue: Catalogue): Promise<TestMember & { beneficiaryId: string }> {
-  const m = await createMember(app);
-  const beneficiaryId = await addBeneficiary(app, m);
-  await buyCredits(app, catalogue, m, await createOffer(app, catalogue, { credits: 3 }), beneficiaryId);
-  return { ...m, beneficiaryId };
-}
+const member = (catalogue: Catalogue) => memberWithCredits(app, catalogue, 3);
 
 const mine = async (m: TestMember) => (await execute(app, Mine, {}, { token: m.token })).viewer!;
 const credits = async (m: TestMember) => (await mine(m)).entitlements.reduce((sum, lot) => sum + lot.creditsRemaining, 0);

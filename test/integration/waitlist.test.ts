@@ -4,14 +4,11 @@ import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { execute, httpRequest, startApp, success } from '../support/app.js';
 import {
-  addBeneficiary,
   book,
-  buyCredits,
   createCatalogue,
-  createMember,
-  createOffer,
   scheduleSession,
   type TestMember,
+  memberWithCredits,
 } from '../support/factories.js';
 import { subscribe, wsClient } from '../support/ws.js';
 
@@ -131,12 +128,7 @@ const CancelSession = graphql(`
 type Catalogue = Awaited<ReturnType<typeof createCatalogue>>;
 type Member = TestMember & { beneficiaryId: string };
 
-async function member(target: App, catalogue: Catalogue, credits = 5): Promise<Member> {
-  const m = await createMember(target);
-  const beneficiaryId = await addBeneficiary(target, m);
-  await buyCredits(target, catalogue, m, await createOffer(target, catalogue, { credits }), beneficiaryId);
-  return { ...m, beneficiaryId };
-}
+const member = (target: App, catalogue: Catalogue, credits = 5): Promise<Member> => memberWithCredits(target, catalogue, credits);
 
 async function mine(target: App, m: TestMember) {
   return (await execute(target, MyWaitlist, {}, { token: m.token })).viewer!;

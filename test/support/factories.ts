@@ -260,3 +260,16 @@ export async function book(app: App, member: TestMember, sessionId: string, bene
   const data = await execute(app, BookSession, { input: { sessionId, beneficiaryId } }, { token: member.token });
   return success(data.bookSession, 'BookSessionSuccess').booking.id;
 }
+
+/** A member with one adult beneficiary who bought a pack of `credits` (paid in cash at the desk). */
+export async function memberWithCredits(
+  app: App,
+  catalogue: { admin: TestMember; organization: { id: string } },
+  credits = 10,
+): Promise<TestMember & { beneficiaryId: string; offerId: string }> {
+  const member = await createMember(app);
+  const beneficiaryId = await addBeneficiary(app, member);
+  const offerId = await createOffer(app, catalogue, { credits });
+  await buyCredits(app, catalogue, member, offerId, beneficiaryId);
+  return { ...member, beneficiaryId, offerId };
+}
