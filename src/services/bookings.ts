@@ -33,13 +33,12 @@ import {
   freeSeat,
   loadSession,
   lockSessions,
-  memberContact,
   sessionSummary,
   sessionWithRules,
   takeCredit,
   takeSeat,
 } from './seating.js';
-import { queueEmail } from './notifications.js';
+import { notifyMember } from './notifications.js';
 import { closeWaitlist, leaveOnBooking, offerFreedSeats } from './waitlist.js';
 import type { AfterCommit } from '../jobs/worker.js';
 
@@ -110,11 +109,8 @@ export async function bookSession(
       actorId: onBehalf ? viewerId : null,
       createdAt: now,
     });
-    const contact = await memberContact(tx, beneficiary.memberId);
-    await queueEmail(tx, {
+    await notifyMember(tx, beneficiary.memberId, {
       organizationId: session.organizationId,
-      to: contact.email,
-      locale: contact.locale,
       template: 'booking-confirmed',
       payload: { bookingId: created.id, beneficiary: beneficiary.firstName, ...sessionSummary(session) },
       dedupeKey: `booking-confirmed:${created.id}`,
@@ -199,11 +195,8 @@ export async function cancelBooking(context: Context, input: { bookingId: string
         });
       }
     }
-    const contact = await memberContact(tx, booking.memberId);
-    await queueEmail(tx, {
+    await notifyMember(tx, booking.memberId, {
       organizationId: booking.organizationId,
-      to: contact.email,
-      locale: contact.locale,
       template: 'booking-cancelled',
       payload: { bookingId: booking.id, late: outcome.kind === 'LATE', creditReturned: outcome.creditReturned, ...sessionSummary(session) },
       dedupeKey: `booking-cancelled:${booking.id}`,
@@ -286,11 +279,8 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
         }),
       () => new AlreadyBookedError(),
     );
-    const contact = await memberContact(tx, booking.memberId);
-    await queueEmail(tx, {
+    await notifyMember(tx, booking.memberId, {
       organizationId: booking.organizationId,
-      to: contact.email,
-      locale: contact.locale,
       template: 'booking-rescheduled',
       payload: { bookingId: created.id, previousSessionId: booking.sessionId, beneficiary: beneficiary.firstName, ...sessionSummary(target) },
       dedupeKey: `booking-rescheduled:${created.id}`,
@@ -412,11 +402,8 @@ export async function cancelSession(context: Context, input: { sessionId: string
           now,
         );
       }
-      const contact = await memberContact(tx, booking.memberId);
-      await queueEmail(tx, {
+      await notifyMember(tx, booking.memberId, {
         organizationId: booking.organizationId,
-        to: contact.email,
-        locale: contact.locale,
         template: 'session-cancelled',
         payload: { bookingId: booking.id, reason, creditReturned, ...sessionSummary(found) },
         dedupeKey: `session-cancelled:${booking.id}`,

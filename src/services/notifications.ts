@@ -46,3 +46,13 @@ export async function queueEmail(
     skipDuplicates: true,
   });
 }
+
+/** Queues an email to a member, in their language (see `queueEmail`). */
+export async function notifyMember(
+  tx: Tx,
+  memberId: string,
+  email: Omit<Parameters<typeof queueEmail>[1], 'to' | 'locale'>,
+): Promise<void> {
+  const member = await tx.member.findUniqueOrThrow({ where: { id: memberId }, select: { email: true, locale: true } });
+  await queueEmail(tx, { ...email, to: member.email, locale: member.locale });
+}

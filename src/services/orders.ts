@@ -18,7 +18,7 @@ import { Issues, normalizeEmail } from '../domain/validation.js';
 import type { PaymentMethod } from '../generated/prisma/enums.js';
 import { isMemberOf, joinOrganization, requireOwnerOrStaff, requireStaff } from './access.js';
 import { createEntitlement, scheduleExpiry } from './ledger.js';
-import { queueEmail } from './notifications.js';
+import { notifyMember } from './notifications.js';
 import { isUniqueViolation } from './errors.js';
 import { redeemPromoCode } from './promotions.js';
 import { awaitsRegistrationReview } from './registrations.js';
@@ -256,11 +256,8 @@ export async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Or
     where: { id: order.id },
     data: { status: 'PAID', paidAt: now, invoiceNumber: lastInvoiceNumber },
   });
-  const member = await tx.member.findUniqueOrThrow({ where: { id: order.memberId }, select: { email: true, locale: true } });
-  await queueEmail(tx, {
+  await notifyMember(tx, order.memberId, {
     organizationId: order.organizationId,
-    to: member.email,
-    locale: member.locale,
     template: 'order-paid',
     payload: { orderId: order.id, invoiceNumber: lastInvoiceNumber, totalCents: order.totalCents, currency: order.currency },
     dedupeKey: `order-paid:${order.id}`,

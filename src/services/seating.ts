@@ -99,9 +99,6 @@ export async function takeCredit(
   throw new NoCreditError();
 }
 
-export async function memberContact(tx: Tx, memberId: string): Promise<{ email: string; locale: string }> {
-  return tx.member.findUniqueOrThrow({ where: { id: memberId }, select: { email: true, locale: true } });
-}
 
 export type SessionWithRules = Awaited<ReturnType<typeof loadSession>>;
 

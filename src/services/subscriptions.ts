@@ -6,7 +6,7 @@ import type { DueJob, Entitlement, Offer, Order, Subscription } from '../generat
 import { enqueue } from '../jobs/queue.js';
 import { getStripeClient } from '../payments/stripe.js';
 import { appendEntry, createEntitlement } from './ledger.js';
-import { queueEmail } from './notifications.js';
+import { notifyMember } from './notifications.js';
 // orders.ts imports this module too; the cycle is safe because both only call each other at run time.
 import { completeOrder } from './orders.js';
 
@@ -91,7 +91,6 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
     where: { id: subscription.organizationId },
     select: { timeZone: true, paymentGraceDays: true },
   });
-  const member = await tx.member.findUniqueOrThrow({ where: { id: subscription.memberId }, select: { email: true, locale: true } });
   // A pause moved this boundary later (a job of its own runs then); a pause starting right at it
   // moves it now, before the next period (and its order) can begin.
   const next = periodOf(subscription, offer, periodIndex, organization.timeZone);
@@ -228,10 +227,8 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
     where: { id: subscription.id },
     data: { currentPeriodIndex: periodIndex, currentPeriodStart: next.start, currentPeriodEnd: next.end },
   });
-  await queueEmail(tx, {
+  await notifyMember(tx, subscription.memberId, {
     organizationId: subscription.organizationId,
-    to: member.email,
-    locale: member.locale,
     template: 'subscription-renewed',
     payload: { subscriptionId: subscription.id, periodIndex, periodStart: next.start.toISOString(), orderId: order.id },
     dedupeKey: `subscription-renewed:${subscription.id}:${periodIndex}`,
@@ -327,11 +324,8 @@ export async function endPaymentGrace(tx: Tx, job: DueJob, now: Date): Promise<v
     data: { status: 'SUSPENDED' },
   });
   if (suspended.count === 0) return;
-  const member = await tx.member.findUniqueOrThrow({ where: { id: order.memberId }, select: { email: true, locale: true } });
-  await queueEmail(tx, {
+  await notifyMember(tx, order.memberId, {
     organizationId: order.organizationId,
-    to: member.email,
-    locale: member.locale,
     template: 'subscription-suspended',
     payload: { subscriptionId: order.subscriptionId, orderId: order.id, amountDueCents: order.totalCents - order.paidCents, currency: order.currency },
     dedupeKey: `subscription-suspended:${order.id}`,

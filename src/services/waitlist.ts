@@ -23,12 +23,11 @@ import type { AfterCommit } from '../jobs/worker.js';
 import { joinOrganization, requireOwnerOrStaff } from './access.js';
 import { insertUnique } from './errors.js';
 import { appendEntry, lockEntitlement, lockEntitlements } from './ledger.js';
-import { queueEmail } from './notifications.js';
+import { notifyMember } from './notifications.js';
 import {
   changed,
   loadSession,
   lockSessions,
-  memberContact,
   sessionSummary,
   takeCredit,
   type SessionWithRules,
@@ -100,14 +99,9 @@ async function createOffer(
       payload: { offerId: offer.id },
     });
   }
-  const [contact, beneficiary] = [
-    await memberContact(tx, entry.memberId),
-    await tx.beneficiary.findUniqueOrThrow({ where: { id: entry.beneficiaryId }, select: { firstName: true } }),
-  ];
-  await queueEmail(tx, {
+  const beneficiary = await tx.beneficiary.findUniqueOrThrow({ where: { id: entry.beneficiaryId }, select: { firstName: true } });
+  await notifyMember(tx, entry.memberId, {
     organizationId: session.organizationId,
-    to: contact.email,
-    locale: contact.locale,
     template: 'waitlist-offer',
     payload: {
       offerId: offer.id,
@@ -159,12 +153,9 @@ async function promote(tx: Tx, session: SessionWithRules, entry: WaitlistEntry, 
   await tx.waitlistEntry.update({ where: { id: entry.id }, data: { status: 'PROMOTED', closedAt: now } });
   await tx.session.update({ where: { id: session.id }, data: { waitlistLength: { decrement: 1 } } });
   await expireOpenOffers(tx, entry, now, effects);
-  const contact = await memberContact(tx, entry.memberId);
   const beneficiary = await tx.beneficiary.findUniqueOrThrow({ where: { id: entry.beneficiaryId }, select: { firstName: true } });
-  await queueEmail(tx, {
+  await notifyMember(tx, entry.memberId, {
     organizationId: session.organizationId,
-    to: contact.email,
-    locale: contact.locale,
     template: 'booking-confirmed',
     payload: { bookingId: booking.id, beneficiary: beneficiary.firstName, fromWaitlist: true, ...sessionSummary(session) },
     dedupeKey: `booking-confirmed:${booking.id}`,
@@ -472,11 +463,8 @@ export async function closeWaitlist(
       data: { status: reason === 'deadline' ? 'EXPIRED' : 'CANCELLED', closedAt: now },
     });
     await releaseHold(tx, entry, reason === 'deadline' ? 'Claims closed before the session.' : 'The session was cancelled.', now);
-    const contact = await memberContact(tx, entry.memberId);
-    await queueEmail(tx, {
+    await notifyMember(tx, entry.memberId, {
       organizationId: session.organizationId,
-      to: contact.email,
-      locale: contact.locale,
       template: 'waitlist-closed',
       payload: { waitlistEntryId: entry.id, reason, ...sessionSummary(session) },
       dedupeKey: `waitlist-closed:${entry.id}`,
