@@ -81,6 +81,7 @@ export interface OfferInput {
   validityDays?: number | null;
   period?: BillingPeriod | null;
   rolloverCapMultiplier?: number | null;
+  commitmentPeriods?: number | null;
 }
 
 /** Credits an offer grants when the input does not say: one class for single-class kinds. */
@@ -91,6 +92,8 @@ export function defaultCredits(kind: OfferKind): number | null {
 export const MAX_OFFER_CREDITS = 10_000;
 export const MAX_VALIDITY_DAYS = 3_660;
 export const MAX_PRICE_CENTS = 100_000_000;
+/** Ten years of monthly periods: a commitment longer than that is a typing error. */
+export const MAX_COMMITMENT_PERIODS = 120;
 
 export function validateOffer(input: OfferInput): void {
   const credits = input.credits ?? defaultCredits(input.kind);
@@ -99,6 +102,11 @@ export function validateOffer(input: OfferInput): void {
     .text('name', input.name)
     .when(input.priceCents < 0, 'priceCents', 'validation.nonNegative')
     .when(input.priceCents > MAX_PRICE_CENTS, 'priceCents', 'validation.tooLarge', { max: MAX_PRICE_CENTS })
+    .when(input.commitmentPeriods != null && input.commitmentPeriods < 0, 'commitmentPeriods', 'validation.nonNegative')
+    .when(input.commitmentPeriods != null && input.commitmentPeriods > MAX_COMMITMENT_PERIODS, 'commitmentPeriods', 'validation.tooLarge', {
+      max: MAX_COMMITMENT_PERIODS,
+    })
+    .when(!subscription && input.commitmentPeriods != null && input.commitmentPeriods > 0, 'commitmentPeriods', 'validation.fieldNotForKind')
     .when(credits !== null && credits > MAX_OFFER_CREDITS, 'credits', 'validation.tooLarge', { max: MAX_OFFER_CREDITS })
     .when(input.validityDays != null && input.validityDays > MAX_VALIDITY_DAYS, 'validityDays', 'validation.tooLarge', { max: MAX_VALIDITY_DAYS })
     .when(credits === null, 'credits', 'validation.required')

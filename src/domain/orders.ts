@@ -29,3 +29,17 @@ export function checkPayment(order: { status: OrderStatus; totalCents: number; p
 export function formatMoney(amountCents: number, currency: string, locale: 'fr' | 'en'): string {
   return new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { style: 'currency', currency }).format(amountCents / 100);
 }
+
+/**
+ * The payments that paid an order's total, in the order they succeeded: each counts whole, and
+ * one arriving once the total is covered (a card that went through after the order was paid or
+ * cancelled) is not part of it: it is refunded on its own, never invoiced or withdrawn.
+ */
+export function countedPayments<P extends { amountCents: number }>(succeeded: P[], totalCents: number): P[] {
+  let paid = 0;
+  return succeeded.filter((payment) => {
+    if (paid + payment.amountCents > totalCents) return false;
+    paid += payment.amountCents;
+    return true;
+  });
+}

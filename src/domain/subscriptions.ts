@@ -95,7 +95,7 @@ export function terminationDate(input: TerminationInput): Date {
     input.rule === 'MONTH_BEFORE_ANNIVERSARY'
       ? addLocalMonths(billing, -1, input.timeZone)
       : addLocalDays(billing, -input.noticeDays, input.timeZone);
-  // A generous bound: a commitment is at most a few years of periods.
+  // A commitment is at most MAX_COMMITMENT_PERIODS (validated with the offer): a sure bound.
   for (let index = input.currentPeriodIndex + 1; index <= input.currentPeriodIndex + 1_000; index += 1) {
     const billing = input.billingDate(index);
     if (billing.getTime() <= input.requestedAt.getTime()) continue;

@@ -1,3 +1,4 @@
+import { countedPayments } from '../domain/orders.js';
 import type { ServerResponse } from 'node:http';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import PDFDocument from 'pdfkit';
@@ -47,7 +48,7 @@ export async function loadInvoice(orderId: string): Promise<InvoiceData | null> 
       beneficiary: { select: { firstName: true, lastName: true } },
       offer: { select: { name: true, credits: true, kind: true } },
       promoCode: { select: { code: true } },
-      payments: { where: { status: 'SUCCEEDED' }, orderBy: [{ succeededAt: 'asc' }, { createdAt: 'asc' }] },
+      payments: { where: { status: 'SUCCEEDED' }, orderBy: [{ succeededAt: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }] },
     },
   });
   if (!order || order.invoiceNumber === null || !order.paidAt) return null;
@@ -80,15 +81,6 @@ export async function loadInvoice(orderId: string): Promise<InvoiceData | null> 
   };
 }
 
-/** The payments that paid the total, in order (one the order no longer needed is refunded, not invoiced). */
-function countedPayments<P extends { amountCents: number }>(payments: P[], totalCents: number): P[] {
-  let paid = 0;
-  return payments.filter((payment) => {
-    if (paid >= totalCents) return false;
-    paid += payment.amountCents;
-    return true;
-  });
-}
 
 const METHOD_LABELS: Record<PaymentMethod, string> = {
   CARD: 'Carte bancaire',

@@ -38,7 +38,9 @@ export async function startOnlinePayment(
   if (existing.status === 'AWAITING_REVIEW') throw new RegistrationNotVerifiedError();
   assertPayable(existing, input.amountCents, context.locale);
 
-  const customer = await ensureStripeCustomer(stripe, existing.memberId);
+  const customer = await ensureStripeCustomer(stripe, existing.memberId).catch((error: unknown) => {
+    throw asDomainError(error);
+  });
   const now = context.clock.now();
   // The PENDING part is committed before Stripe is called: its id names the request (idempotency
   // key) and a webhook arriving at once finds it through the intent's metadata.
@@ -239,25 +241,40 @@ export async function refundOnlinePayment(paymentId: string, amountCents: number
   if (payment.status !== 'SUCCEEDED' || !payment.stripePaymentIntentId) {
     throw new Error(`payment ${paymentId} is not a succeeded online payment`);
   }
-  // The same refund asked again (a retried withdrawal) answers the refund already made.
-  const done = await prisma.refund.findFirst({ where: { paymentId, amountCents, stripeRefundId: { not: null }, status: { not: 'FAILED' } } });
-  if (done?.stripeRefundId) return { stripeRefundId: done.stripeRefundId };
-  // Never more than what is left of it after earlier refunds.
-  if (!Number.isInteger(amountCents) || amountCents <= 0 || amountCents > payment.amountCents - payment.refundedCents) {
-    throw new ValidationError([{ field: ['amountCents'], messageKey: 'validation.positive' }]);
-  }
-  const refund = await stripe.refunds.create(
-    { payment_intent: payment.stripePaymentIntentId, amount: amountCents, metadata: { paymentId } },
-    { idempotencyKey: `refund:${paymentId}:${amountCents}` },
-  );
-  const status = refund.status === 'succeeded' ? 'SUCCEEDED' : refund.status === 'failed' || refund.status === 'canceled' ? 'FAILED' : 'PENDING';
-  await transaction(async (tx) => {
-    await tx.$queryRaw`SELECT 1 FROM "Payment" WHERE "id" = ${paymentId}::uuid FOR UPDATE`;
-    // A retry gets the same refund back from Stripe: it is recorded once.
-    if (await tx.refund.findUnique({ where: { stripeRefundId: refund.id } })) return;
-    await tx.refund.create({ data: { paymentId, amountCents, status, stripeRefundId: refund.id, reason: refund.reason ?? null } });
+  // Reserved first, under the payment's row lock: two refunds of one payment (a withdrawal and an
+  // excess refund, say) can never together exceed it. The same refund asked again answers the
+  // refund already made.
+  const reserved = await transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<Payment[]>`SELECT * FROM "Payment" WHERE "id" = ${paymentId}::uuid FOR UPDATE`;
+    const done = await tx.refund.findFirst({ where: { paymentId, amountCents, status: { not: 'FAILED' } } });
+    if (done) return { done };
+    if (!Number.isInteger(amountCents) || amountCents <= 0 || amountCents > locked!.amountCents - locked!.refundedCents) {
+      throw new ValidationError([{ field: ['amountCents'], messageKey: 'validation.positive' }]);
+    }
     await tx.payment.update({ where: { id: paymentId }, data: { refundedCents: { increment: amountCents } } });
+    return { created: await tx.refund.create({ data: { paymentId, amountCents, status: 'PENDING' } }) };
   });
+  if (reserved.done) {
+    if (!reserved.done.stripeRefundId) throw new Error(`a refund of payment ${paymentId} is already under way`);
+    return { stripeRefundId: reserved.done.stripeRefundId };
+  }
+  const row = reserved.created!;
+  let refund: Stripe.Refund;
+  try {
+    refund = await stripe.refunds.create(
+      { payment_intent: payment.stripePaymentIntentId, amount: amountCents, metadata: { paymentId } },
+      { idempotencyKey: `refund:${paymentId}:${amountCents}` },
+    );
+  } catch (error) {
+    // Not refunded: the reservation is given back and the FAILED row tells staff.
+    await transaction(async (tx) => {
+      await tx.refund.update({ where: { id: row.id }, data: { status: 'FAILED', reason: error instanceof Error ? error.message.slice(0, 500) : 'stripe error' } });
+      await tx.payment.update({ where: { id: paymentId }, data: { refundedCents: { decrement: amountCents } } });
+    });
+    throw error;
+  }
+  const status = refund.status === 'succeeded' ? 'SUCCEEDED' : refund.status === 'failed' || refund.status === 'canceled' ? 'FAILED' : 'PENDING';
+  await prisma.refund.update({ where: { id: row.id }, data: { status, stripeRefundId: refund.id, reason: refund.reason ?? null } });
   return { stripeRefundId: refund.id };
 }
 
@@ -273,19 +290,24 @@ export async function chargeRenewal(tx: Tx, job: DueJob, now: Date): Promise<voi
   const stripe = getStripeClient();
   const order = await tx.order.findUnique({ where: { id: orderId }, include: { subscription: { include: { paymentMethod: true } } } });
   const method = order?.subscription?.paymentMethod;
-  if (!stripe || !order || !method || !PAYABLE_STATUSES.includes(order.status) || amountDue(order) === 0) return;
+  if (!stripe || !order || !method) return;
   const reference = `renewal:${order.id}`;
-  const existing = await prisma.payment.findFirst({ where: { orderId: order.id, reference } });
-  // What a payment already under way (the member paying by card meanwhile) will cover is not charged twice.
-  const due = amountDue(order) - (existing ? 0 : await pendingOnlineCents(tx, order.id));
-  if (!existing && due <= 0) return;
-  const customer = await ensureStripeCustomer(stripe, order.memberId);
-  // Committed on its own before Stripe is called: the webhook may arrive before this job commits.
-  const payment =
-    existing ??
-    (await prisma.payment.create({
+  // Decided under the order's row lock, as a member paying or cancelling meanwhile is, and
+  // committed on its own before Stripe is called (the webhook may arrive before this job commits).
+  // What a payment already under way will cover is not charged twice.
+  const payment = await transaction(async (locking) => {
+    const locked = await lockOrder(locking, order.id);
+    const existing = await locking.payment.findFirst({ where: { orderId: order.id, reference } });
+    if (existing) return existing;
+    if (!PAYABLE_STATUSES.includes(locked.status)) return null;
+    const due = amountDue(locked) - (await pendingOnlineCents(locking, order.id));
+    if (due <= 0) return null;
+    return locking.payment.create({
       data: { orderId: order.id, method: method.type, amountCents: due, reference, status: 'PENDING', createdAt: now },
-    }));
+    });
+  });
+  if (!payment || payment.status !== 'PENDING') return;
+  const customer = await ensureStripeCustomer(stripe, order.memberId);
   try {
     const intent = await stripe.paymentIntents.create(
       {

@@ -165,8 +165,11 @@ async function unlockOrders(tx: Tx, registration: Registration, now: Date): Prom
  * SHARE, so that a review committing meanwhile either sees this order or is seen by it.
  */
 export async function awaitsRegistrationReview(tx: Tx, organizationId: string, beneficiaryId: string): Promise<boolean> {
-  const organization = await tx.organization.findUniqueOrThrow({ where: { id: organizationId }, select: { requiresRegistrationReview: true } });
-  if (!organization.requiresRegistrationReview) return false;
+  // Read under a share lock: turning the review off (which unlocks waiting orders) waits for this
+  // order, so no order is left AWAITING_REVIEW with no review to come.
+  const [organization] = await tx.$queryRaw<{ requiresRegistrationReview: boolean }[]>`
+    SELECT "requiresRegistrationReview" FROM "Organization" WHERE "id" = ${organizationId}::uuid FOR SHARE`;
+  if (!organization?.requiresRegistrationReview) return false;
   const [registration] = await tx.$queryRaw<{ status: string }[]>`
     SELECT "status" FROM "Registration"
      WHERE "organizationId" = ${organizationId}::uuid AND "beneficiaryId" = ${beneficiaryId}::uuid FOR SHARE`;

@@ -1,3 +1,4 @@
+import { countedPayments } from '../domain/orders.js';
 import { DateTime } from 'luxon';
 import type { Context } from '../context.js';
 import { prisma } from '../db/client.js';
@@ -79,14 +80,15 @@ export async function requestWithdrawal(context: Context, input: { orderId: stri
     }
 
     let refundedCents = 0;
-    // Only what counted toward the order is refunded here (a payment the order did not need is
-    // refunded on its own, see refundExcessPayment).
-    let counted = order.paidCents;
-    const payments = await tx.payment.findMany({ where: { orderId: order.id, status: 'SUCCEEDED' }, orderBy: { createdAt: 'asc' } });
-    for (const payment of payments) {
-      const amountCents = Math.min(payment.amountCents - payment.refundedCents, counted);
+    // Only the payments that paid the total are refunded here, as the invoice lists them (one the
+    // order did not need is refunded on its own, see refundExcessPayment).
+    const succeeded = await tx.payment.findMany({
+      where: { orderId: order.id, status: 'SUCCEEDED' },
+      orderBy: [{ succeededAt: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
+    });
+    for (const payment of countedPayments(succeeded, order.totalCents)) {
+      const amountCents = payment.amountCents - payment.refundedCents;
       if (amountCents <= 0) continue;
-      counted -= amountCents;
       refundedCents += amountCents;
       if (ONLINE_METHODS.has(payment.method)) {
         online.push({ paymentId: payment.id, amountCents });
@@ -116,11 +118,9 @@ export async function requestWithdrawal(context: Context, input: { orderId: stri
     try {
       await refundOnlinePayment(part.paymentId, part.amountCents);
     } catch (error) {
-      // The withdrawal stands; the money must still go back: a FAILED refund shows staff what to do.
+      // The withdrawal stands; the money must still go back: the FAILED refund row
+      // (refundOnlinePayment records it) shows staff what to do.
       logger.error({ orderId: refunded.id, paymentId: part.paymentId, err: error instanceof Error ? error.message : String(error) }, 'withdrawal: Stripe refund failed');
-      await prisma.refund.create({
-        data: { paymentId: part.paymentId, amountCents: part.amountCents, status: 'FAILED', reason: 'Withdrawal: the Stripe refund failed; retry or refund by hand', createdAt: now },
-      });
     }
   }
   return refunded;

@@ -33,6 +33,12 @@ beforeAll(() => {
   app = server();
 });
 
+const ClockPay = graphql(`
+  mutation ClockPay($input: RecordPaymentInput!) {
+    recordPayment(input: $input) { __typename ... on Error { code message } }
+  }
+`);
+
 const Credits = graphql(`
   query ClockCredits {
     viewer {
@@ -235,6 +241,12 @@ describe('subscriptions over time', () => {
     viewer = await credits(member);
     expect(usableTotal(viewer)).toBe(10);
     expect(viewer.entitlements.find((lot) => lot.id === aprilLot.id)).toMatchObject({ creditsRemaining: 8 });
+    // April's order is paid at the desk (unpaid past the grace period, the pass would be suspended).
+    const aprilOrder = orders.find((order) => order.periodIndex === 1)!;
+    success(
+      (await execute(app, ClockPay, { input: { orderId: aprilOrder.id, method: 'CASH', amountCents: 6_000 } }, { token: catalogue.admin.token })).recordPayment,
+      'RecordPaymentSuccess',
+    );
 
     // 1 May: the credits carried from March have been carried once already, so their 2 expire;
     // April's 8 unused carry into May. The seed says "En mai, le crédit redevient 8", but its own

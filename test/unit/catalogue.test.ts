@@ -148,6 +148,10 @@ describe('validateOffer', () => {
     ['10 000 credits (the most)', { ...pack, credits: 10_000 }, []],
     ['10 001 credits', { ...pack, credits: 10_001 }, [['credits', 'validation.tooLarge']]],
     ['a price over 1 000 000 €', { ...pack, priceCents: 100_000_001 }, [['priceCents', 'validation.tooLarge']]],
+    ['a 12-period commitment on a subscription', { ...subscription, commitmentPeriods: 12 }, []],
+    ['a 121-period commitment', { ...subscription, commitmentPeriods: 121 }, [['commitmentPeriods', 'validation.tooLarge']]],
+    ['a negative commitment', { ...subscription, commitmentPeriods: -1 }, [['commitmentPeriods', 'validation.nonNegative']]],
+    ['a commitment on a pack', { ...pack, commitmentPeriods: 3 }, [['commitmentPeriods', 'validation.fieldNotForKind']]],
   ])('%s gives %j', (_name, input, expected) => {
     expect(issuePairs(() => validateOffer(input))).toEqual(expected);
   });

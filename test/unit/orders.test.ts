@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OrderStatus } from '../../src/generated/prisma/enums.js';
-import { amountDue, checkPayment, formatMoney, type PaymentCheck, statusAfterPayment } from '../../src/domain/orders.js';
+import { amountDue, checkPayment, countedPayments, formatMoney, type PaymentCheck, statusAfterPayment } from '../../src/domain/orders.js';
 
 // Order arithmetic of SPEC §7 (integer cents, prices include tax) and 001's hybrid payment.
 
@@ -90,5 +90,18 @@ describe('formatMoney', () => {
     ['SPEC §7: zero in English', 0, 'EUR', 'en', '€0.00'],
   ])('%s', (_name, cents, currency, locale, expected) => {
     expect(formatMoney(cents, currency, locale)).toBe(expected);
+  });
+});
+
+describe('countedPayments (which payments paid an order: invoiced, and refunded on withdrawal)', () => {
+  const pay = (amountCents: number, name: string) => ({ amountCents, name });
+  it.each([
+    ['001 hybrid: 70 € desk then 100 € card pay 170 €', [pay(7_000, 'cash'), pay(10_000, 'card')], 17_000, ['cash', 'card']],
+    ['a card that went through after the desk paid it all is not counted', [pay(17_000, 'cash'), pay(17_000, 'card')], 17_000, ['cash']],
+    ['a late card between smaller parts is skipped, the parts that fit still count', [pay(7_000, 'cash'), pay(17_000, 'late card'), pay(10_000, 'cheque')], 17_000, ['cash', 'cheque']],
+    ['nothing paid', [], 17_000, []],
+    ['a free order counts nothing', [pay(500, 'card')], 0, []],
+  ])('%s', (_name, payments, total, expected) => {
+    expect(countedPayments(payments, total).map((p) => p.name)).toEqual(expected);
   });
 });

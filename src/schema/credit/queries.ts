@@ -9,7 +9,13 @@ builder.prismaObjectFields('Member', (t) => ({
     query: (args, context) =>
       args.usableOnly
         ? {
-            where: { status: 'ACTIVE' as const, creditsRemaining: { gt: 0 }, validUntil: { gt: context.clock.now() } },
+            where: {
+              status: 'ACTIVE' as const,
+              creditsRemaining: { gt: 0 },
+              validUntil: { gt: context.clock.now() },
+              // A suspended subscription's credits cannot book (unpaid past the grace period).
+              OR: [{ subscriptionId: null }, { subscription: { status: { not: 'SUSPENDED' as const } } }],
+            },
             orderBy: [{ validUntil: 'asc' as const }, { rolloverCount: 'desc' as const }, { validFrom: 'asc' as const }],
           }
         : { orderBy: [{ validFrom: 'desc' as const }, { rolloverCount: 'asc' as const }] },

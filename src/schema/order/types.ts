@@ -97,7 +97,7 @@ export const OrderRef = builder.prismaNode('Order', {
       select: { totalCents: true, paidCents: true, currency: true },
       resolve: (order) => ({ amountCents: amountDue(order), currency: order.currency }),
     }),
-    payments: t.relation('payments', { description: 'Its payments, oldest first.', query: { orderBy: { createdAt: 'asc' } } }),
+    payments: t.relation('payments', { description: 'Its payments, oldest first.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     invoiceNumber: t.exposeInt('invoiceNumber', {
       nullable: true,
       description: 'Sequential invoice number in the organization, given when the order is fully paid (no gaps).',
