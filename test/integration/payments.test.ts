@@ -346,7 +346,7 @@ describe('refunds', () => {
     const refunds = await prisma.refund.findMany({ where: { paymentId: payment.id } });
     expect(refunds).toMatchObject([{ amountCents: 17_000, status: 'SUCCEEDED', stripeRefundId }]);
     expect((await prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).refundedCents).toBe(17_000);
-    const call = fake.requests.find((r) => r.path === '/v1/refunds');
+    const call = fake.requests.find((r) => r.path === '/v1/refunds' && (r.body as { payment_intent?: string }).payment_intent === started.intentId);
     expect(call?.idempotencyKey).toBe(`refund:${payment.id}:17000`);
   });
 });

@@ -17,6 +17,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     demoData: false,
     // Emails of test servers go to .eml files outside the working tree.
     dataDir: join(tmpdir(), 'booking-test-data'),
+    // No timer: test files share one database, and a worker of another file's server must not take
+    // a job a test runs itself. Tests run due work explicitly (runDueJobs, or the test clock).
+    jobIntervalMs: 0,
     port: 0,
     host: '127.0.0.1',
     ...overrides,
