@@ -89,8 +89,11 @@ describe('two instances on one PostgreSQL', () => {
     expect(rows.rows.map((row) => row.migration_name).sort()).toEqual(migrations);
 
     for (const server of [a, b]) {
-      const health = await fetch(`http://127.0.0.1:${server.port}/health`);
-      expect(await health.json()).toMatchObject({ status: 'ok', database: { kind: 'postgresql', up: true } });
+      // Events count as up once the Redis subscriber connection is ready, which can follow
+      // "server ready" by a moment: health is checked until then.
+      await expect
+        .poll(async () => (await fetch(`http://127.0.0.1:${server.port}/health`)).json(), { timeout: 10_000 })
+        .toMatchObject({ status: 'ok', database: { kind: 'postgresql', up: true } });
     }
     expect(await stop(a)).toBe(0);
     expect(await stop(b)).toBe(0);
