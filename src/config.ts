@@ -10,6 +10,8 @@ export interface Config {
   redisUrl: string | undefined;
   dataDir: string;
   jwtSecret: string;
+  /** True when JWT_SECRET is unset and the development key signs tokens (a warning is logged at start). */
+  devSecret: boolean;
   tokenTtlSeconds: number;
   testClock: boolean;
   production: boolean;
@@ -26,6 +28,22 @@ export interface Config {
   publicUrl: string;
   /** How often each instance looks for due work (expiries, renewals); 0 turns the timer off. */
   jobIntervalMs: number;
+  /** Take the client address from X-Forwarded-For (behind a proxy you trust), not the socket. */
+  trustProxy: boolean;
+  /** Attempts of logIn, signUp, requestPasswordReset and resetPassword allowed per window. */
+  rateLimits: RateLimitConfig;
+  /** How often open sockets have their login checked again (expiry); revocations close them at once. */
+  socketAuthCheckMs: number;
+}
+
+export interface RateLimitConfig {
+  /** Attempts per email (each mutation counted on its own) in `windowSeconds`. */
+  perEmail: number;
+  /** Attempts per client address (each mutation counted on its own) in `windowSeconds`. */
+  perAddress: number;
+  windowSeconds: number;
+  /** Prefix of the counters' keys in Redis (instances that share counters share it). */
+  keyPrefix: string;
 }
 
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -57,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     dataDir: resolve(env.DATA_DIR ?? '.data'),
     jwtSecret,
+    devSecret: jwtSecret === DEV_SECRET,
     tokenTtlSeconds: Number(env.TOKEN_TTL_SECONDS ?? 60 * 60 * 24 * 30),
     testClock,
     production,
@@ -69,5 +88,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stripeApiBase: env.STRIPE_API_BASE || undefined,
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
     jobIntervalMs,
+    trustProxy: flag(env.TRUST_PROXY, false),
+    rateLimits: {
+      perEmail: positiveInteger(env, 'RATE_LIMIT_PER_EMAIL', 10),
+      perAddress: positiveInteger(env, 'RATE_LIMIT_PER_ADDRESS', 50),
+      windowSeconds: positiveInteger(env, 'RATE_LIMIT_WINDOW_SECONDS', 15 * 60),
+      keyPrefix: env.RATE_LIMIT_PREFIX || 'rate-limit',
+    },
+    socketAuthCheckMs: positiveInteger(env, 'SOCKET_AUTH_CHECK_MS', 30_000),
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number: ${raw}`);
+  return value;
 }

@@ -3,8 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
-import { bearer, configureTokens, viewerFromToken } from './auth/tokens.js';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { useCookies } from '@whatwg-node/server-plugin-cookies';
+import { bearer, configureTokens } from './auth/tokens.js';
+import { openRateLimits, type RateLimits } from './auth/rate-limits.js';
+import { configureCookies, LOGIN_COOKIE, loginCookieOf, useCookieCsrfPrevention } from './auth/cookies.js';
+import { viewerFromToken, validLogins } from './services/auth-sessions.js';
 import { configureLinks } from './links.js';
 import { type Clock, systemClock, TestClock } from './clock.js';
 import type { Config } from './config.js';
@@ -12,7 +16,7 @@ import type { Context } from './context.js';
 import { type Database, openDatabase } from './db/client.js';
 import { seedDemoData } from './demo/seed.js';
 import { DomainError } from './domain/errors.js';
-import { callerKey, type EventBus, openEvents, subscribeShared } from './events/pubsub.js';
+import { callerKey, type EventBus, openEvents, subscribeShared, watch } from './events/pubsub.js';
 import { startJobTimer } from './jobs/timer.js';
 import { createMailer, getMailer, setMailer } from './mail/outbox.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
@@ -40,20 +44,54 @@ interface ContextSeed {
   request?: Request;
   connectionParams?: Record<string, unknown>;
   extra?: { request?: IncomingMessage };
+  /** Node's request under `yoga.handle` (absent under `yoga.fetch`). */
+  req?: IncomingMessage;
 }
 
-/** Builds the context from an HTTP request or a graphql-ws connection, with the same rules. */
-async function buildContext(seed: ContextSeed, clock: Clock): Promise<Context> {
+/** Where the request comes from: the socket, or the first X-Forwarded-For hop behind a trusted proxy. */
+function clientAddressOf(incoming: IncomingMessage | undefined, forwardedFor: string | null | undefined, trustProxy: boolean): string {
+  if (trustProxy && forwardedFor) {
+    const first = forwardedFor.split(',')[0]?.trim();
+    if (first) return first.slice(0, 64);
+  }
+  return incoming?.socket.remoteAddress ?? 'local';
+}
+
+/**
+ * Builds the context from an HTTP request or a graphql-ws connection, with the same rules: the
+ * bearer token (header or connectionParams) first, else the login cookie (HTTP, or the WebSocket
+ * upgrade request). A token that does not hold is refused with INVALID_TOKEN, never anonymous.
+ */
+async function buildContext(seed: ContextSeed, clock: Clock, trustProxy: boolean): Promise<Omit<Context, 'rateLimits' | 'stripe'>> {
   const params = seed.connectionParams;
-  const authorization = params ? params.authorization : seed.request?.headers.get('authorization');
-  const acceptLanguage = params
-    ? (params['accept-language'] ?? params.acceptLanguage ?? seed.extra?.request?.headers['accept-language'])
-    : seed.request?.headers.get('accept-language');
-  return {
-    viewer: await viewerFromToken(bearer(authorization)),
-    locale: localeFromAcceptLanguage(typeof acceptLanguage === 'string' ? acceptLanguage : null),
-    clock,
+  const upgrade = seed.extra?.request;
+  const header = (name: string): string | null => {
+    if (seed.request) return seed.request.headers.get(name);
+    const value = upgrade?.headers[name];
+    return typeof value === 'string' ? value : null;
   };
+  const authorization = params ? params.authorization : header('authorization');
+  const acceptLanguage = params ? (params['accept-language'] ?? params.acceptLanguage ?? header('accept-language')) : header('accept-language');
+  const locale = localeFromAcceptLanguage(typeof acceptLanguage === 'string' ? acceptLanguage : null);
+  const clientAddress = clientAddressOf(seed.req ?? upgrade, header('x-forwarded-for'), trustProxy);
+  const bearerToken = bearer(authorization);
+  const cookieToken = bearerToken ? null : loginCookieOf(header('cookie'));
+  const token = bearerToken ?? cookieToken;
+  const base = { locale, clock, clientAddress, request: seed.request };
+  if (!token) return { ...base, viewer: null };
+  try {
+    const viewer = await viewerFromToken(token, clock.now());
+    return { ...base, viewer: { memberId: viewer.memberId, sessionId: viewer.sessionId }, viaCookie: cookieToken !== null };
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    throw new GraphQLError(translate(locale, error.messageKey, error.params), {
+      extensions: {
+        code: error.code,
+        // A dead cookie is cleared, so the browser stops sending it.
+        http: { status: 401, headers: cookieToken ? { 'set-cookie': `${LOGIN_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax` } : {} },
+      },
+    });
+  }
 }
 
 /**
@@ -81,22 +119,25 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   const shareSubscriptions = options.shareSubscriptions ?? true;
   const clock = givenClock ?? (config.testClock ? new TestClock() : systemClock);
   configureTokens(config.jwtSecret, config.tokenTtlSeconds);
+  if (config.devSecret) logger.warn('JWT_SECRET is not set: tokens are signed with the development key. Set JWT_SECRET (32+ characters) outside development.');
   configureLinks(config.publicUrl);
+  configureCookies({ secure: config.production });
   const database = await openDatabase(config);
   const events = openEvents(config.redisUrl);
   if (config.demoData) await seedDemoData(clock);
   // Online payment (issue 5): null without STRIPE_SECRET_KEY, and card payments answer so.
   const stripe = createStripeClient(config);
   if (stripe) setStripeClient(stripe);
+  const rateLimits: RateLimits = openRateLimits(config.rateLimits, config.redisUrl);
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: config.testClock ? testClockSchema : schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    context: async (initial) => ({ ...(await buildContext(initial as ContextSeed, clock)), stripe }),
+    context: async (initial) => ({ ...(await buildContext(initial as ContextSeed, clock, config.trustProxy)), stripe, rateLimits }),
     maskedErrors: { maskError },
     renderGraphiQL: renderLocalGraphiQL,
-    plugins: [useTranslatedDomainErrors()],
+    plugins: [useCookies(), useCookieCsrfPrevention(), useTranslatedDomainErrors()],
     graphiql: {
       title: 'Class booking API',
       subscriptionsProtocol: 'WS',
@@ -153,8 +194,48 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   });
 
   const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+  // Sockets opened with a login, so that a revoked or expired login closes them (4403, as
+  // graphql-ws closes a refused connection_init).
+  const loggedInSockets = new Map<WebSocket, { memberId: string; sessionId: string }>();
+  const forbid = (socket: WebSocket) => {
+    loggedInSockets.delete(socket);
+    socket.close(4403, 'Forbidden');
+  };
+  const stopWatchingRevocations = watch('auth:revoked', (event) => {
+    for (const [socket, login] of loggedInSockets) {
+      if (login.memberId !== event.memberId) continue;
+      if (event.sessionId ? login.sessionId === event.sessionId : login.sessionId !== event.exceptSessionId) forbid(socket);
+    }
+  });
+  const loginCheck = setInterval(() => {
+    const sessionIds = [...new Set([...loggedInSockets.values()].map((login) => login.sessionId))];
+    if (sessionIds.length === 0) return;
+    validLogins(sessionIds, clock.now())
+      .then((valid) => {
+        for (const [socket, login] of loggedInSockets) if (!valid.has(login.sessionId)) forbid(socket);
+      })
+      .catch((error) => logger.warn({ err: error }, 'could not check the logins of open sockets'));
+  }, config.socketAuthCheckMs);
+  loginCheck.unref();
   const wsCleanup = useServer(
     {
+      // The login is checked at connection_init and again at every subscribe: a bad token closes
+      // the socket with 4403 instead of running anonymously.
+      onConnect: async (ctx) => {
+        try {
+          const context = await buildContext({ connectionParams: ctx.connectionParams, extra: ctx.extra }, clock, config.trustProxy);
+          const { viewer } = context;
+          if (viewer?.sessionId) {
+            const socket = ctx.extra.socket as unknown as WebSocket;
+            loggedInSockets.set(socket, { memberId: viewer.memberId, sessionId: viewer.sessionId });
+            socket.once('close', () => loggedInSockets.delete(socket));
+          }
+          return true;
+        } catch (error) {
+          if (error instanceof GraphQLError) return false;
+          throw error;
+        }
+      },
       execute: (args: any) => args.rootValue.execute(args),
       // Identical subscriptions (same document, variables, viewer and locale) run once per event
       // and every socket gets the same result: what lets one instance serve 10k lobby screens.
@@ -167,12 +248,20 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
           socket: ctx.extra.socket,
           params: payload,
         });
+        let contextValue: Context;
+        try {
+          contextValue = (await contextFactory()) as unknown as Context;
+        } catch (error) {
+          if (!(error instanceof GraphQLError)) throw error;
+          forbid(ctx.extra.socket as unknown as WebSocket);
+          return [error];
+        }
         const args = {
           schema: envelopedSchema,
           operationName: payload.operationName,
           document: parse(payload.query),
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
@@ -194,6 +283,9 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   const close = () => {
     closing ??= (async () => {
       await jobs?.stop();
+      clearInterval(loginCheck);
+      stopWatchingRevocations();
+      rateLimits.close();
       if (getMailer() === mail) setMailer(null);
       if (stripe && getStripeClient() === stripe) setStripeClient(null);
       mail.mailer.close();

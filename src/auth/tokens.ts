@@ -1,5 +1,4 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { Viewer } from '../context.js';
 
 const ISSUER = 'class-booking-api';
 let key: Uint8Array | undefined;
@@ -16,23 +15,36 @@ function signingKey(): Uint8Array {
   return key;
 }
 
-export async function signToken(memberId: string, now: Date): Promise<string> {
-  const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({})
+/**
+ * A login token: it names the member (`sub`) and the stored login (`sid`, an AuthSession row), so
+ * that it can be revoked. Its expiry is the row's.
+ */
+export async function signToken(memberId: string, sessionId: string, issuedAt: Date, expiresAt: Date): Promise<string> {
+  return new SignJWT({ sid: sessionId })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(memberId)
     .setIssuer(ISSUER)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ttlSeconds)
+    .setIssuedAt(Math.floor(issuedAt.getTime() / 1000))
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
     .sign(signingKey());
 }
 
-/** The viewer a bearer token names, or null when it is missing, forged or expired. */
-export async function viewerFromToken(token: string | undefined | null): Promise<Viewer | null> {
-  if (!token) return null;
+/** How long a new login lasts (TOKEN_TTL_SECONDS). */
+export function tokenLifetimeSeconds(): number {
+  return ttlSeconds;
+}
+
+/**
+ * The member and login a token names, when its signature holds and it has not expired at `now`
+ * (the injected clock's, so the test clock can expire it); null otherwise. Whether the login was
+ * revoked is the database's to say (see services/auth-sessions.ts).
+ */
+export async function readLoginToken(token: string, now: Date): Promise<{ memberId: string; sessionId: string } | null> {
   try {
-    const { payload } = await jwtVerify(token, signingKey(), { issuer: ISSUER, algorithms: ['HS256'] });
-    return payload.sub ? { memberId: payload.sub } : null;
+    const { payload } = await jwtVerify(token, signingKey(), { issuer: ISSUER, algorithms: ['HS256'], currentDate: now });
+    const sessionId = payload.sid;
+    if (!payload.sub || typeof sessionId !== 'string') return null;
+    return { memberId: payload.sub, sessionId };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;

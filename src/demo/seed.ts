@@ -183,7 +183,7 @@ async function seedDemoMember(clock: Clock, adminId: string): Promise<void> {
     prisma.beneficiary.create({ data: { memberId: member.id, firstName: 'Camille', lastName: 'Martin', birthDate: new Date('1988-04-12'), isSelf: true } }),
     prisma.beneficiary.create({ data: { memberId: member.id, firstName: 'Léo', lastName: 'Martin', birthDate: childBirth } }),
   ]);
-  const asAdmin: Context = { viewer: { memberId: adminId }, locale: 'fr', clock };
+  const asAdmin: Context = { viewer: { memberId: adminId }, locale: 'fr', clock, clientAddress: 'seed' };
   const packs = await prisma.offer.findMany({
     where: { kind: 'PACK', organization: { slug: { in: ORGANIZATIONS.map((demo) => demo.slug) } } },
     orderBy: { priceCents: 'asc' },

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'SESSION_NOT_FULL',
   'WAITLIST_CLOSED',
   'ONLINE_PAYMENT_UNAVAILABLE',
+  'BENEFICIARY_IN_USE',
+  'LAST_ADMIN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -44,10 +46,11 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   FORBIDDEN: 'Logged in, but not allowed (e.g. not staff of the organization).',
   NOT_FOUND: 'An ID in the input names nothing you can see.',
   VALIDATION: 'The input is invalid; see `field` and `issues`.',
-  RATE_LIMITED: 'Too many attempts; wait before trying again.',
+  RATE_LIMITED: 'Too many attempts; wait `retryAfterSeconds` before trying again.',
   EMAIL_TAKEN: 'An account already uses this email (case-insensitive).',
   INVALID_CREDENTIALS: 'Wrong email or password.',
-  INVALID_TOKEN: 'The token (reset link, claim link) is invalid or expired.',
+  INVALID_TOKEN:
+    'The token (login token or cookie, reset link, claim link) is invalid, expired or revoked. A request carrying such a login token is refused, never treated as anonymous.',
   SESSION_FULL: 'No seat left; join the waitlist instead.',
   SESSION_NOT_BOOKABLE: 'The session is cancelled or has already started.',
   ALREADY_BOOKED: 'This beneficiary already has a booking in this session.',
@@ -72,6 +75,8 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   ONLINE_PAYMENT_UNAVAILABLE: 'Online payment is not configured on this server (no Stripe key): pay at the desk.',
   SESSION_NOT_FULL: 'The session has seats left: book it instead of joining its waitlist.',
   WAITLIST_CLOSED: "Claims have closed (the organization's deadline before the start, 002: 12 hours): the waitlist no longer takes anyone.",
+  BENEFICIARY_IN_USE: 'The beneficiary still has upcoming bookings or usable credits: cancel or use them first.',
+  LAST_ADMIN: 'The organization must keep at least one ADMIN.',
   EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid (003 §9.2: requested before the end of validity).',
 };
 
@@ -149,6 +154,27 @@ export class InvalidTokenError extends DomainError {
   readonly code = 'INVALID_TOKEN';
   constructor() {
     super('error.invalidToken');
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+  constructor(readonly retryAfterSeconds: number) {
+    super('error.rateLimited', { seconds: retryAfterSeconds });
+  }
+}
+
+export class BeneficiaryInUseError extends DomainError {
+  readonly code = 'BENEFICIARY_IN_USE';
+  constructor() {
+    super('error.beneficiaryInUse');
+  }
+}
+
+export class LastAdminError extends DomainError {
+  readonly code = 'LAST_ADMIN';
+  constructor() {
+    super('error.lastAdmin');
   }
 }
 

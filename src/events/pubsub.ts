@@ -37,13 +37,25 @@ export interface WaitlistOfferChangedEvent {
   offerId: string;
 }
 
+/**
+ * Logins of this member were revoked (log-out, password change or reset, erasure): every instance
+ * closes the sockets they opened. `sessionId` names one login; without it, all of the member's
+ * logins but `exceptSessionId`.
+ */
+export interface LoginsRevokedEvent {
+  memberId: string;
+  sessionId?: string;
+  exceptSessionId?: string;
+}
+
 export type Topics = {
   'session:changed': [SessionChangedEvent];
   'waitlist:offer': [WaitlistOfferChangedEvent];
+  'auth:revoked': [LoginsRevokedEvent];
 };
 
 type Topic = keyof Topics;
-const TOPICS: Topic[] = ['session:changed', 'waitlist:offer'];
+const TOPICS: Topic[] = ['session:changed', 'waitlist:offer', 'auth:revoked'];
 type TopicEvent = { type: string; detail?: unknown };
 type Callback = (event: TopicEvent) => void;
 type CallbackOrListener = Callback | { handleEvent: Callback } | null | undefined;
@@ -302,6 +314,15 @@ export function publishWaitlistOfferChanged(event: WaitlistOfferChangedEvent): v
     pubsub.publish('waitlist:offer', event);
   } catch (error) {
     logger.warn({ err: error, offerId: event.offerId }, 'could not publish waitlist offer change');
+  }
+}
+
+/** Publishes without ever failing the caller: the revocation is already committed. */
+export function publishLoginsRevoked(event: LoginsRevokedEvent): void {
+  try {
+    pubsub.publish('auth:revoked', event);
+  } catch (error) {
+    logger.warn({ err: error, memberId: event.memberId }, 'could not publish a login revocation');
   }
 }
 

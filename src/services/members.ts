@@ -1,5 +1,4 @@
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
-import { signToken } from '../auth/tokens.js';
 import type { Context } from '../context.js';
 import { prisma } from '../db/client.js';
 import { EmailTakenError, InvalidCredentialsError } from '../domain/errors.js';
@@ -8,11 +7,15 @@ import { normalizeEmail } from '../domain/validation.js';
 import { calendarDate, DEFAULT_TIME_ZONE } from '../domain/time.js';
 import type { Beneficiary, Member } from '../generated/prisma/client.js';
 import { requireViewer } from './access.js';
+import { startLogin } from './auth-sessions.js';
 import { isUniqueViolation } from './errors.js';
 
 export interface Authenticated {
   token: string;
   member: Member;
+  /** The login the token names (AuthSession). */
+  sessionId: string;
+  expiresAt: Date;
 }
 
 export async function signUp(context: Context, input: SignUpInput): Promise<Authenticated> {
@@ -29,7 +32,7 @@ export async function signUp(context: Context, input: SignUpInput): Promise<Auth
         locale: context.locale,
       },
     });
-    return { member, token: await signToken(member.id, context.clock.now()) };
+    return { member, ...(await startLogin(prisma, member.id, context.clock.now())) };
   } catch (error) {
     if (isUniqueViolation(error)) throw new EmailTakenError();
     throw error;
@@ -41,7 +44,7 @@ export async function logIn(context: Context, input: { email: string; password: 
   // Verify even when the email is unknown, so the answer takes as long either way.
   const valid = await verifyPassword(member?.passwordHash ?? null, input.password);
   if (!member || !valid || member.erasedAt) throw new InvalidCredentialsError();
-  return { member, token: await signToken(member.id, context.clock.now()) };
+  return { member, ...(await startLogin(prisma, member.id, context.clock.now())) };
 }
 
 export async function addBeneficiary(context: Context, input: BeneficiaryInput): Promise<Beneficiary> {

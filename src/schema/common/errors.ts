@@ -30,6 +30,9 @@ import {
   ForbiddenError,
   InvalidCredentialsError,
   InvalidTokenError,
+  BeneficiaryInUseError,
+  LastAdminError,
+  RateLimitedError,
   NotFoundError,
   UnauthenticatedError,
   ValidationError,
@@ -126,6 +129,8 @@ const simpleErrors: [abstract new (...args: never[]) => DomainError, string, str
   [WithdrawalNotAllowedError, 'WithdrawalNotAllowedError', 'Past the withdrawal period, a class already booked or taken, or nothing paid.'],
   [PauseLimitExceededError, 'PauseLimitExceededError', 'More than the yearly pause allowance without a medical exception.'],
   [OnlinePaymentUnavailableError, 'OnlinePaymentUnavailableError', 'Online payment is not configured on this server; pay at the desk.'],
+  [BeneficiaryInUseError, 'BeneficiaryInUseError', 'The beneficiary still has upcoming bookings or usable credits.'],
+  [LastAdminError, 'LastAdminError', 'The organization must keep at least one ADMIN.'],
 ];
 
 // Errors with nothing beyond `message` and `code`.
@@ -138,6 +143,16 @@ for (const [errorClass, name, description] of simpleErrors) {
     isTypeOf: (value) => value instanceof errorClass,
   });
 }
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Too many attempts for this email or from this client address; try again later.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RateLimitedError,
+  fields: (t) => ({
+    retryAfterSeconds: t.int({ description: 'Seconds to wait before the next attempt can succeed.', resolve: (error) => error.retryAfterSeconds }),
+  }),
+});
 
 /** Error types every mutation can return. */
 export const COMMON_ERRORS = [UnauthenticatedError, ForbiddenError, ValidationError, NotFoundError];
