@@ -9,7 +9,7 @@ import { prisma } from '../db/client.js';
 import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
-import { isStaff, isStaffForBeneficiary } from '../services/access.js';
+import { isStaff, isStaffForBeneficiary, isStaffForMember } from '../services/access.js';
 import { decodeGlobalIdOrNothing } from './common/ids.js';
 
 export interface AuthScopes {
@@ -20,6 +20,8 @@ export interface AuthScopes {
   self: string;
   /** The viewer is staff (STAFF or ADMIN) of this organization. */
   staffOf: string;
+  /** The viewer is staff of an organization this member belongs to (any role). */
+  staffOfMember: string;
   /** The viewer is staff of an organization this beneficiary booked or bought from. */
   staffOfBeneficiary: string;
   /** The viewer is staff of the organization running this session. */
@@ -50,6 +52,7 @@ export const builder = new SchemaBuilder<{
       loggedIn: context.viewer !== null,
       self: (memberId) => context.viewer?.memberId === memberId,
       staffOf: async (organizationId) => (context.viewer ? isStaff(context.viewer.memberId, organizationId) : false),
+      staffOfMember: async (memberId) => (context.viewer ? isStaffForMember(context.viewer.memberId, memberId) : false),
       staffOfBeneficiary: async (beneficiaryId) =>
         context.viewer ? isStaffForBeneficiary(context.viewer.memberId, beneficiaryId) : false,
       staffOfSession: async (sessionId) => {

@@ -64,6 +64,17 @@ export async function isStaff(memberId: string, organizationId: string): Promise
   return role !== null && STAFF_ROLES.includes(role);
 }
 
+/** Whether the viewer is staff (STAFF or ADMIN) of an organisation the member belongs to. */
+export async function isStaffForMember(viewerId: string, memberId: string): Promise<boolean> {
+  const rows = await prisma.$queryRaw<unknown[]>`
+    SELECT 1 FROM "Membership" staff
+      JOIN "Membership" member ON member."organizationId" = staff."organizationId"
+     WHERE staff."memberId" = ${viewerId}::uuid AND staff."role" IN ('STAFF', 'ADMIN')
+       AND member."memberId" = ${memberId}::uuid
+     LIMIT 1`;
+  return rows.length > 0;
+}
+
 /**
  * Whether the viewer is staff of an organisation where this beneficiary has booked or bought
  * something: staff see the people on their registers and orders, and nobody else's.

@@ -1,3 +1,4 @@
+import { ownerOnly } from '../member/types.js';
 import { builder } from '../builder.js';
 import { BookingFilter } from './types.js';
 
@@ -6,6 +7,7 @@ builder.prismaObjectField('Member', 'bookings', (t) =>
     'bookings',
     {
       cursor: 'id',
+      authScopes: ownerOnly,
       description: "The bookings of the member's beneficiaries.",
       args: { filter: t.arg({ type: BookingFilter, required: false, description: 'Which bookings (default: all, newest first).' }) },
       defaultSize: 50,

@@ -1,8 +1,10 @@
+import { ownerOnly } from '../member/types.js';
 import { SubscriptionRef } from './types.js';
 import { builder } from '../builder.js';
 
 builder.prismaObjectFields('Member', (t) => ({
   entitlements: t.relation('entitlements', {
+    authScopes: ownerOnly,
     description:
       "Credits of the member's beneficiaries: packs, subscription periods and carried-over lots. With `usableOnly`, the lots that still hold valid credits, in the order bookings use them (expiring first).",
     args: { usableOnly: t.arg.boolean({ required: false, description: 'Only lots with credits that can still be used.' }) },
@@ -22,7 +24,8 @@ builder.prismaObjectFields('Member', (t) => ({
   }),
   subscriptions: t.relation('subscriptions', {
     type: SubscriptionRef,
-    description: "The member's subscriptions, newest first.",
+    authScopes: ownerOnly,
+      description: "The member's subscriptions, newest first.",
     query: { orderBy: { startedAt: 'desc' as const } },
   }),
 }));

@@ -5,8 +5,9 @@ export const MemberRef = builder.prismaNode('Member', {
   id: { field: 'id', description: 'Global ID (Relay).' },
   findUnique: self,
   nullable: true,
-  description: 'An account holder. Visible only to themselves.',
-  authScopes: (member) => ({ self: member.id }),
+  description:
+    'An account holder. Visible to themselves, and to the staff of the organizations they belong to, who see their profile and beneficiaries; their bookings, credits, orders and other records answer FORBIDDEN to anyone but themselves.',
+  authScopes: (member) => ({ self: member.id, staffOfMember: member.id }),
   fields: (t) => ({
     email: t.expose('email', { type: 'EmailAddress', description: 'Login email, stored lowercased.' }),
     firstName: t.exposeString('firstName', { description: 'First name.' }),
@@ -30,3 +31,6 @@ export const BeneficiaryRef = builder.prismaNode('Beneficiary', {
     birthDate: t.expose('birthDate', { type: 'Date', description: 'Date of birth (child classes check the age on the session date).' }),
   }),
 });
+
+/** Field scope of a member's own records: staff see the profile, never these (they cross organizations). */
+export const ownerOnly = (member: { id: string }) => ({ self: member.id });

@@ -1,3 +1,4 @@
+import { ownerOnly } from '../member/types.js';
 import {
   OnlinePaymentUnavailableError,
   OrderNotPayableError,
@@ -88,7 +89,8 @@ builder.prismaObject('SavedPaymentMethod', {
 
 builder.prismaObjectField('Member', 'paymentMethods', (t) =>
   t.relation('paymentMethods', {
-    description: "The member's saved cards and SEPA mandates, newest first.",
+    authScopes: ownerOnly,
+      description: "The member's saved cards and SEPA mandates, newest first.",
     query: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] },
   }),
 );

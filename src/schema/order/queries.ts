@@ -1,3 +1,4 @@
+import { ownerOnly } from '../member/types.js';
 import { builder } from '../builder.js';
 
 builder.prismaObjectField('Member', 'orders', (t) =>
@@ -5,6 +6,7 @@ builder.prismaObjectField('Member', 'orders', (t) =>
     'orders',
     {
       cursor: 'id',
+      authScopes: ownerOnly,
       description: "The member's orders, newest first.",
       query: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] },
       defaultSize: 50,
@@ -17,7 +19,8 @@ builder.prismaObjectField('Member', 'orders', (t) =>
 
 builder.prismaObjectField('Member', 'creditNotes', (t) =>
   t.relation('creditNotes', {
-    description: "The member's credit notes, newest first.",
+    authScopes: ownerOnly,
+      description: "The member's credit notes, newest first.",
     query: { orderBy: [{ issuedAt: 'desc' as const }, { id: 'desc' as const }] },
   }),
 );

@@ -1,3 +1,4 @@
+import { ownerOnly } from '../member/types.js';
 import type { RegistrationStatus, Sex } from '../../generated/prisma/enums.js';
 import { reviewRegistration, setRegistrationReview, submitRegistration, type RegistrationDetails } from '../../services/registrations.js';
 import { builder } from '../builder.js';
@@ -89,7 +90,8 @@ export const RegistrationRef = builder.prismaNode('Registration', {
 
 builder.prismaObjectField('Member', 'registrations', (t) =>
   t.relation('registrations', {
-    description: "The member's registrations (one per beneficiary and organization), newest first.",
+    authScopes: ownerOnly,
+      description: "The member's registrations (one per beneficiary and organization), newest first.",
     query: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] },
   }),
 );
