@@ -25,3 +25,8 @@ export function paymentLink(orderId: string): string {
 export function invoiceLink(orderId: string, token: string): string {
   return `${base}/invoices/${encodeURIComponent(encodeGlobalID('Order', orderId))}.pdf?token=${encodeURIComponent(token)}`;
 }
+
+/** Where a member sets a new password (reset, or the first one of an account made by staff). */
+export function passwordLink(token: string): string {
+  return `${base}/reset-password?token=${encodeURIComponent(token)}`;
+}

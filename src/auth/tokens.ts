@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 const ISSUER = 'class-booking-api';
@@ -82,4 +83,20 @@ export async function verifyInvoiceToken(token: string, orderId: string): Promis
     if (error instanceof errors.JOSEError) return false;
     throw error;
   }
+}
+
+// Password links ("Mot de passe oublié", "Créer le mot de passe"). The token is an HMAC of the
+// link's random id under the signing secret: the database keeps only its SHA-256 (and the id), and
+// the outbox row only the id, so neither a database dump nor a queued email row holds a usable
+// token; the sender recomputes it when it writes the email.
+const PASSWORD_LINK_CONTEXT = 'class-booking-api/password-link:';
+
+/** The token of a password link, from its id (a random UUID). */
+export function passwordLinkToken(linkId: string): string {
+  return createHmac('sha256', signingKey()).update(PASSWORD_LINK_CONTEXT + linkId).digest('base64url');
+}
+
+/** What the database stores of a password link's token. */
+export function hashLinkToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }

@@ -5,6 +5,8 @@ import type { Config } from '../config.js';
 import { transaction, type Tx } from '../db/transaction.js';
 import { logger } from '../logger.js';
 import { renderEmail } from './templates.js';
+import { passwordLinkToken } from '../auth/tokens.js';
+import { passwordLink } from '../links.js';
 
 // The outbox sender (SPEC §8). Each email is a row written in the same transaction as its cause;
 // this worker takes one due row at a time with FOR UPDATE SKIP LOCKED, sends it and marks it SENT
@@ -137,7 +139,7 @@ export async function sendDueEmails(
         include: { organization: { select: { name: true, timeZone: true } } },
       });
       try {
-        const rendered = renderEmail(row.template, row.locale, (row.payload ?? {}) as Record<string, unknown>, {
+        const rendered = renderEmail(row.template, row.locale, withSecretLinks((row.payload ?? {}) as Record<string, unknown>), {
           publicUrl,
           organizationName: row.organization?.name,
           timeZone: row.organization?.timeZone,
@@ -158,6 +160,16 @@ export async function sendDueEmails(
     result[outcome] += 1;
   }
   return result;
+}
+
+/**
+ * A password link's token is never stored (the row names the link); it is recomputed here, at the
+ * last moment, from the link's id and the signing secret.
+ */
+function withSecretLinks(payload: Record<string, unknown>): Record<string, unknown> {
+  const linkId = payload.passwordLinkId;
+  if (typeof linkId !== 'string') return payload;
+  return { ...payload, link: passwordLink(passwordLinkToken(linkId)) };
 }
 
 async function recordFailure(

@@ -290,6 +290,73 @@ const renderers: Record<EmailTemplate, Renderer> = {
         };
   },
 
+  // Account emails. `link` is added by the sender from `passwordLinkId` (never stored).
+  'account-created': (payload, h) => {
+    const name = str(payload.firstName);
+    const organization = str(payload.organization);
+    const hasLink = Boolean(str(payload.link));
+    const until = hasLink ? h.dateTime(payload.expiresAt, str(payload.timeZone) || 'Europe/Paris') : '';
+    return h.lang === 'fr'
+      ? {
+          subject: organization ? `Votre compte chez ${organization}` : 'Bienvenue !',
+          paragraphs: [
+            p(name ? `Bonjour ${name},` : 'Bonjour,'),
+            p(organization ? `${organization} vous a créé un compte pour réserver vos séances.` : 'Votre compte est créé : vous pouvez réserver vos séances.'),
+            ...(hasLink
+              ? [p('Créez votre mot de passe : ', h.link(payload.link)), p(`Ce lien est valable jusqu'au ${until}. Passé ce délai, utilisez « Mot de passe oublié ».`)]
+              : []),
+          ],
+        }
+      : {
+          subject: organization ? `Your account at ${organization}` : 'Welcome!',
+          paragraphs: [
+            p(name ? `Hello ${name},` : 'Hello,'),
+            p(organization ? `${organization} has created an account for you to book your classes.` : 'Your account is ready: you can book your classes.'),
+            ...(hasLink
+              ? [p('Create your password: ', h.link(payload.link)), p(`This link is valid until ${until}. After that, use "Forgot password".`)]
+              : []),
+          ],
+        };
+  },
+
+  'password-reset': (payload, h) => {
+    const until = h.dateTime(payload.expiresAt, str(payload.timeZone) || 'Europe/Paris');
+    return h.lang === 'fr'
+      ? {
+          subject: 'Réinitialisation de votre mot de passe',
+          paragraphs: [
+            p('Vous avez demandé à changer votre mot de passe. Choisissez-en un nouveau ici : ', h.link(payload.link)),
+            p(`Ce lien ne sert qu'une fois et expire le ${until}.`),
+            p("Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé."),
+          ],
+        }
+      : {
+          subject: 'Reset your password',
+          paragraphs: [
+            p('You asked to change your password. Choose a new one here: ', h.link(payload.link)),
+            p(`This link works once and expires on ${until}.`),
+            p('If you did not ask for this, ignore this message: your password stays as it is.'),
+          ],
+        };
+  },
+
+  'password-changed': (_payload, h) =>
+    h.lang === 'fr'
+      ? {
+          subject: 'Votre mot de passe a été modifié',
+          paragraphs: [
+            p('Le mot de passe de votre compte vient d\'être modifié. Vos autres connexions ont été fermées.'),
+            p("Si ce n'est pas vous, utilisez « Mot de passe oublié » sans attendre et prévenez votre club."),
+          ],
+        }
+      : {
+          subject: 'Your password was changed',
+          paragraphs: [
+            p('The password of your account has just been changed. Your other sign-ins have been closed.'),
+            p('If this was not you, use "Forgot password" at once and tell your club.'),
+          ],
+        },
+
   'waitlist-closed': (payload, h) => {
     const s = sessionFacts(payload, h.options.timeZone);
     const cancelled = payload.reason === 'session-cancelled';

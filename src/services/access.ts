@@ -76,14 +76,17 @@ export async function isStaffForMember(viewerId: string, memberId: string): Prom
 }
 
 /**
- * Whether the viewer is staff of an organisation where this beneficiary has booked or bought
- * something: staff see the people on their registers and orders, and nobody else's.
+ * Whether the viewer is staff of an organisation this beneficiary's member belongs to, or where the
+ * beneficiary has booked or bought something: staff see the people on their registers, orders and
+ * member lists, and nobody else's.
  */
 export async function isStaffForBeneficiary(memberId: string, beneficiaryId: string): Promise<boolean> {
   const rows = await prisma.$queryRaw<unknown[]>`
     SELECT 1 FROM "Membership" m
      WHERE m."memberId" = ${memberId}::uuid AND m."role" IN ('STAFF', 'ADMIN')
-       AND (EXISTS (SELECT 1 FROM "Booking" b WHERE b."beneficiaryId" = ${beneficiaryId}::uuid AND b."organizationId" = m."organizationId")
+       AND (EXISTS (SELECT 1 FROM "Beneficiary" x JOIN "Membership" mm ON mm."memberId" = x."memberId"
+                     WHERE x."id" = ${beneficiaryId}::uuid AND mm."organizationId" = m."organizationId")
+         OR EXISTS (SELECT 1 FROM "Booking" b WHERE b."beneficiaryId" = ${beneficiaryId}::uuid AND b."organizationId" = m."organizationId")
          OR EXISTS (SELECT 1 FROM "Order" o WHERE o."beneficiaryId" = ${beneficiaryId}::uuid AND o."organizationId" = m."organizationId"))
      LIMIT 1`;
   return rows.length > 0;

@@ -57,7 +57,7 @@ export async function bookSession(
     loadSession(input.sessionId, 'sessionId'),
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
   ]);
-  if (!beneficiary || beneficiary.erasedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
+  if (!beneficiary || beneficiary.erasedAt || beneficiary.removedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
   const { viewerId, onBehalf } = await requireOwnerOrStaff(
     context,
     { memberId: beneficiary.memberId, entity: 'entity.beneficiary', field: 'beneficiaryId' },

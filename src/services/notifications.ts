@@ -11,7 +11,10 @@ export type EmailTemplate =
   | 'subscription-renewed'
   | 'subscription-suspended'
   | 'waitlist-offer'
-  | 'waitlist-closed';
+  | 'waitlist-closed'
+  | 'account-created'
+  | 'password-reset'
+  | 'password-changed';
 
 /**
  * Queues an email in the caller's transaction, so it exists exactly when its cause committed.
@@ -20,7 +23,8 @@ export type EmailTemplate =
 export async function queueEmail(
   tx: Tx,
   email: {
-    organizationId: string;
+    /** Null for account emails that belong to no organisation (password reset, welcome). */
+    organizationId: string | null;
     to: string;
     locale: string;
     template: EmailTemplate;

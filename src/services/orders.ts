@@ -38,7 +38,7 @@ export async function purchaseOffer(
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
   ]);
   if (!offer) throw new NotFoundError('entity.offer', ['offerId']);
-  if (!beneficiary || beneficiary.erasedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
+  if (!beneficiary || beneficiary.erasedAt || beneficiary.removedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
   await requireOwnerOrStaff(context, { memberId: beneficiary.memberId, entity: 'entity.beneficiary', field: 'beneficiaryId' }, offer.organizationId);
   if (!offer.active) throw new ValidationError([{ field: ['offerId'], messageKey: 'validation.offerInactive' }]);
 

@@ -57,7 +57,7 @@ export async function submitRegistration(
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
   ]);
   if (!organization) throw new NotFoundError('entity.organization', ['organizationId']);
-  if (!beneficiary || beneficiary.erasedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
+  if (!beneficiary || beneficiary.erasedAt || beneficiary.removedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
   await requireOwnerOrStaff(context, { memberId: beneficiary.memberId, entity: 'entity.beneficiary', field: 'beneficiaryId' }, organization.id);
   const details = cleanDetails(input.details);
   const now = context.clock.now();

@@ -289,7 +289,7 @@ export async function joinWaitlist(
     loadSession(input.sessionId, 'sessionId'),
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
   ]);
-  if (!beneficiary || beneficiary.erasedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
+  if (!beneficiary || beneficiary.erasedAt || beneficiary.removedAt) throw new NotFoundError('entity.beneficiary', ['beneficiaryId']);
   await requireOwnerOrStaff(
     context,
     { memberId: beneficiary.memberId, entity: 'entity.beneficiary', field: 'beneficiaryId' },

@@ -124,9 +124,11 @@ describe('logIn and viewer', () => {
     expect(unknown.logIn).toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 
-  it('has no viewer without a token or with a forged one', async () => {
+  it('has no viewer without a token, and refuses a forged one with INVALID_TOKEN rather than as anonymous', async () => {
     expect((await execute(app, Viewer)).viewer).toBeNull();
-    expect((await execute(app, Viewer, {}, { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged' })).viewer).toBeNull();
+    const forged = await request(app, Viewer, {}, { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged', locale: 'en' });
+    expect(forged.data ?? null).toBeNull();
+    expect(forged.errors).toEqual([{ message: 'This link or token is invalid or has expired.', extensions: { code: 'INVALID_TOKEN' } }]);
   });
 });
 

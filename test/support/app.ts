@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,8 @@ import { print } from 'graphql';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { type App, createApp } from '../../src/server.js';
+
+const RUN_ID = randomUUID();
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
 
@@ -22,6 +25,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     jobIntervalMs: 0,
     port: 0,
     host: '127.0.0.1',
+    // Every in-process request comes from one "address", and files share Redis: counters of this
+    // run only, and per-address limits out of the way (rate-limits.test.ts sets its own).
+    rateLimits: { perEmail: 10, perAddress: 1_000_000, windowSeconds: 900, keyPrefix: `test-rate-limit:${RUN_ID}` },
     ...overrides,
   };
 }

@@ -4,7 +4,7 @@ import type { AuthScopes } from '../builder.js';
 import { builder, capitalize } from '../builder.js';
 import { COMMON_ERRORS } from './errors.js';
 
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 type ErrorClass = new (...args: never[]) => Error;
 
 interface MutationDefinition<Input extends InputFieldMap, Success extends object> {
@@ -19,6 +19,11 @@ interface MutationDefinition<Input extends InputFieldMap, Success extends object
   /** Business errors beyond the common ones (unauthenticated, forbidden, validation, not found). */
   errors?: ErrorClass[];
   resolve: (input: InputShapeFromFields<Input>, context: Context) => Promise<Success>;
+  /**
+   * Cost against the per-request complexity limit (default 1). Mutations that hash a password cost
+   * so much that one request cannot alias more than a handful of them.
+   */
+  complexity?: number;
 }
 
 /**
@@ -45,6 +50,7 @@ export function defineMutation<Input extends InputFieldMap, Success extends obje
       description: definition.description,
       authScopes: definition.authScopes,
       skipTypeScopes: true,
+      ...(definition.complexity ? { complexity: definition.complexity } : {}),
       errors: {
         types: [...COMMON_ERRORS, ...(definition.errors ?? [])],
         union: { name: `${typeName}Result`, description: `Result of \`${name}\`: \`${typeName}Success\` or an error.` },

@@ -14,13 +14,17 @@ export function ownedOrStaffed(id: string, context: Context) {
   return { id, OR: [{ memberId: viewerId }, { organization: staffMembership(viewerId) }] };
 }
 
-/** A beneficiary: the viewer's own, or one who booked or bought from an organisation the viewer staffs. */
+/**
+ * A beneficiary: the viewer's own, or one whose member belongs to (or who booked or bought from) an
+ * organisation the viewer staffs.
+ */
 export function visibleBeneficiary(id: string, context: Context) {
   const viewerId = context.viewer?.memberId ?? NOBODY;
   return {
     id,
     OR: [
       { memberId: viewerId },
+      { member: { memberships: { some: { organization: staffMembership(viewerId) } } } },
       { bookings: { some: { organization: staffMembership(viewerId) } } },
       { orders: { some: { organization: staffMembership(viewerId) } } },
     ],
@@ -39,7 +43,8 @@ export function visibleWaitlistOffer(id: string, context: Context) {
   return { id, OR: [{ waitlistEntry: { memberId: viewerId } }, { session: { organization: staffMembership(viewerId) } }] };
 }
 
-/** A member: only the viewer themself. */
-export function self(id: string, context: Context) {
-  return { id, AND: [{ id: context.viewer?.memberId ?? NOBODY }] };
+/** A member: the viewer themself, or a member of an organisation the viewer staffs. */
+export function visibleMember(id: string, context: Context) {
+  const viewerId = context.viewer?.memberId ?? NOBODY;
+  return { id, OR: [{ id: viewerId }, { memberships: { some: { organization: staffMembership(viewerId) } } }] };
 }

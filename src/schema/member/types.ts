@@ -1,9 +1,14 @@
-import { visibleBeneficiary, self } from '../common/visibility.js';
+import { visibleBeneficiary, visibleMember } from '../common/visibility.js';
 import { builder } from '../builder.js';
+
+export const LocaleEnum = builder.enumType('Locale', {
+  description: 'A language of messages and emails.',
+  values: { FR: { description: 'French (the default).' }, EN: { description: 'English.' } } as const,
+});
 
 export const MemberRef = builder.prismaNode('Member', {
   id: { field: 'id', description: 'Global ID (Relay).' },
-  findUnique: self,
+  findUnique: visibleMember,
   nullable: true,
   description:
     'An account holder. Visible to themselves, and to the staff of the organizations they belong to, who see their profile and beneficiaries; their bookings, credits, orders and other records answer FORBIDDEN to anyone but themselves.',
@@ -12,9 +17,20 @@ export const MemberRef = builder.prismaNode('Member', {
     email: t.expose('email', { type: 'EmailAddress', description: 'Login email, stored lowercased.' }),
     firstName: t.exposeString('firstName', { description: 'First name.' }),
     lastName: t.exposeString('lastName', { description: 'Last name.' }),
+    phone: t.exposeString('phone', { nullable: true, description: 'Phone number, when given.' }),
+    locale: t.field({
+      type: LocaleEnum,
+      description: 'Language of the emails sent to this member.',
+      resolve: (member) => (member.locale.toLowerCase().startsWith('en') ? 'EN' : 'FR'),
+    }),
+    marketingConsent: t.exposeBoolean('marketingConsent', { description: 'Whether the member agrees to receive news from their organizations.' }),
+    hasPassword: t.boolean({
+      description: 'False for an account made by staff whose owner has not set a password yet (they log in after following the emailed link).',
+      resolve: (member) => member.passwordHash !== null,
+    }),
     beneficiaries: t.relation('beneficiaries', {
-      description: 'The people this member books for (self, children, family), oldest first.',
-      query: { where: { erasedAt: null }, orderBy: [{ birthDate: 'asc' }, { id: 'asc' }] },
+      description: 'The people this member books for (self, children, family), oldest first. Removed ones are not listed.',
+      query: { where: { erasedAt: null, removedAt: null }, orderBy: [{ birthDate: 'asc' }, { id: 'asc' }] },
     }),
   }),
 });
