@@ -98,6 +98,18 @@ const CreateMember = graphql(`
   }
 `);
 
+const MemberNode = graphql(`
+  query AccountsMemberNode($id: ID!) {
+    node(id: $id) { ... on Member { email firstName beneficiaries { firstName } } }
+  }
+`);
+
+const MemberOrders = graphql(`
+  query AccountsMemberOrders($id: ID!) {
+    node(id: $id) { ... on Member { email orders { edges { node { id } } } } }
+  }
+`);
+
 const UpdateBeneficiary = graphql(`
   mutation AccountsUpdateBeneficiary($input: UpdateBeneficiaryInput!) {
     updateBeneficiary(input: $input) {
@@ -416,6 +428,32 @@ describe('accounts made by staff', () => {
       { token: catalogue.admin.token },
     );
     expect(future.createMember).toMatchObject({ code: 'VALIDATION', field: ['beneficiaries', '0', 'birthDate'] });
+  });
+
+  it("lets the organisation's staff read the member's profile, never their own records", async () => {
+    const catalogue = await createCatalogue(app());
+    const email = `${unique('seen')}@example.com`;
+    const { member } = success(
+      (
+        await execute(
+          app(),
+          CreateMember,
+          { input: { organizationId: catalogue.organization.id, email, firstName: 'Eva', lastName: 'B', beneficiaries: [{ firstName: 'Eva', lastName: 'B', birthDate: '1990-01-01' }] } },
+          { token: catalogue.admin.token },
+        )
+      ).createMember,
+      'CreateMemberSuccess',
+    );
+    expect((await execute(app(), MemberNode, { id: member.id }, { token: catalogue.admin.token })).node).toEqual({
+      email,
+      firstName: 'Eva',
+      beneficiaries: [{ firstName: 'Eva' }],
+    });
+    const orders = await request(app(), MemberOrders, { id: member.id }, { token: catalogue.admin.token });
+    expect(orders.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // Staff of another organisation see nothing at all.
+    const other = await createCatalogue(app());
+    expect((await execute(app(), MemberNode, { id: member.id }, { token: other.admin.token })).node).toBeNull();
   });
 
   it('expires the set-password link after 7 days', async () => {
