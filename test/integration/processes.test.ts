@@ -104,8 +104,10 @@ describe('the embedded default (no DATABASE_URL, no REDIS_URL)', () => {
   it('runs on PGlite under DATA_DIR with the demo organisations, and keeps data across restarts', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'booking-embedded-'));
     dirs.push(dataDir);
-    const env = { DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir };
+    // As after `npm ci && npm start`: no JWT_SECRET, so the development key signs, with a warning.
+    const env = { DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, JWT_SECRET: undefined };
     const first = await startServer(env);
+    expect(first.logs.join('')).toContain('JWT_SECRET is not set: tokens are signed with the development key');
     const health = await fetch(`http://127.0.0.1:${first.port}/health`);
     expect(await health.json()).toMatchObject({ database: { kind: 'pglite', up: true }, events: { kind: 'in-process', up: true } });
 

@@ -73,7 +73,8 @@ export function clockApp(prefix: string, overrides: Partial<Config> = {}): () =>
   let databaseName: string | undefined;
   beforeAll(async () => {
     databaseName = await createDatabase(prefix);
-    app = await startApp({ databaseUrl: databaseUrl(databaseName), testClock: true, ...overrides });
+    // These files move the clock by months: logins last ten years unless a test says otherwise.
+    app = await startApp({ databaseUrl: databaseUrl(databaseName), testClock: true, tokenTtlSeconds: 10 * 365 * 24 * 3600, ...overrides });
   });
   afterAll(async () => {
     await app?.close();

@@ -129,6 +129,44 @@ const cases: Case[] = [
     fr: { subject: "Liste d'attente close : Bébés nageurs, dim. 29 mars, 10:30", facts: ["Cette séance est annulée par l'organisation", 'a été libéré'] },
     en: { subject: 'Waitlist closed: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['This session has been cancelled by the organisation', 'has been released'] },
   },
+  {
+    // Made by staff: the link (added by the sender) sets the first password; its end in local time.
+    template: 'account-created',
+    payload: { firstName: 'Léa', organization: 'Aquababyclub', link: 'https://book.example.org/reset-password?token=abc', expiresAt: '2026-03-29T08:30:00.000Z', timeZone: 'Europe/Paris' },
+    fr: {
+      subject: 'Votre compte chez Aquababyclub',
+      facts: ['Bonjour Léa,', 'Aquababyclub vous a créé un compte', 'Créez votre mot de passe', 'https://book.example.org/reset-password?token=abc', 'dimanche 29 mars 2026 à 10:30'],
+    },
+    en: {
+      subject: 'Your account at Aquababyclub',
+      facts: ['Hello Léa,', 'Aquababyclub has created an account for you', 'Create your password', 'https://book.example.org/reset-password?token=abc', 'Sunday, 29 March 2026 at 10:30'],
+    },
+  },
+  {
+    // The welcome of signUp: no link.
+    template: 'account-created',
+    payload: { firstName: 'Léa' },
+    fr: { subject: 'Bienvenue !', facts: ['Bonjour Léa,', 'Votre compte est créé'] },
+    en: { subject: 'Welcome!', facts: ['Hello Léa,', 'Your account is ready'] },
+  },
+  {
+    template: 'password-reset',
+    payload: { link: 'https://book.example.org/reset-password?token=xyz', expiresAt: '2026-03-28T09:30:00.000Z', timeZone: 'Europe/Paris' },
+    fr: {
+      subject: 'Réinitialisation de votre mot de passe',
+      facts: ['https://book.example.org/reset-password?token=xyz', "Ce lien ne sert qu'une fois et expire le samedi 28 mars 2026 à 10:30", 'ignorez ce message'],
+    },
+    en: {
+      subject: 'Reset your password',
+      facts: ['https://book.example.org/reset-password?token=xyz', 'This link works once and expires on Saturday, 28 March 2026 at 10:30', 'ignore this message'],
+    },
+  },
+  {
+    template: 'password-changed',
+    payload: {},
+    fr: { subject: 'Votre mot de passe a été modifié', facts: ['Vos autres connexions ont été fermées', 'Mot de passe oublié'] },
+    en: { subject: 'Your password was changed', facts: ['Your other sign-ins have been closed', 'Forgot password'] },
+  },
 ];
 
 describe('renderEmail', () => {
