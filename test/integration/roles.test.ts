@@ -6,8 +6,10 @@ import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { execute, httpRequest, request, startApp, success } from '../support/app.js';
 import {
+  book,
   createCatalogue,
   createMember,
+  createOffer,
   memberWithCredits,
   type TestMember,
 } from '../support/factories.js';
@@ -52,6 +54,57 @@ const Staff = graphql(`
 const ViewerRole = graphql(`
   query RolesViewerRole($slug: String!) {
     organization(slug: $slug) { viewerRole }
+  }
+`);
+
+const Register = graphql(`
+  query RolesRegister($id: ID!) {
+    node(id: $id) { ... on Session { bookings { id status beneficiary { firstName lastName } } } }
+  }
+`);
+
+const MarkAttendance = graphql(`
+  mutation RolesMarkAttendance($input: MarkAttendanceInput!) {
+    markAttendance(input: $input) {
+      __typename
+      ... on MarkAttendanceSuccess { booking { id status } }
+      ... on Error { code }
+    }
+  }
+`);
+
+const ScheduleSession = graphql(`
+  mutation RolesScheduleSession($input: ScheduleSessionInput!) {
+    scheduleSession(input: $input) {
+      __typename
+      ... on ScheduleSessionSuccess { session { id coach { id } } }
+      ... on Error { code }
+    }
+  }
+`);
+
+const PurchaseOffer = graphql(`
+  mutation RolesPurchaseOffer($input: PurchaseOfferInput!) {
+    purchaseOffer(input: $input) {
+      __typename
+      ... on PurchaseOfferSuccess { order { id amountDue { amountCents } } }
+      ... on Error { code }
+    }
+  }
+`);
+
+const RecordPayment = graphql(`
+  mutation RolesRecordPayment($input: RecordPaymentInput!) {
+    recordPayment(input: $input) {
+      __typename
+      ... on Error { code }
+    }
+  }
+`);
+
+const PendingRegistrations = graphql(`
+  query RolesPendingRegistrations($slug: String!) {
+    organization(slug: $slug) { pendingRegistrations { id } }
   }
 `);
 
@@ -232,5 +285,98 @@ describe('Organization.staff', () => {
     }
     const anonymous = await request(app, Staff, { slug });
     expect(anonymous.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('a coach', () => {
+  async function sessionCoachedBy(catalogue: Catalogue, coachId: string) {
+    const startsAt = new Date(Date.now() + 30 * 60_000);
+    const data = await execute(
+      app,
+      ScheduleSession,
+      {
+        input: {
+          activityId: catalogue.activity.id,
+          venueId: catalogue.venue.id,
+          startsAt: startsAt.toISOString(),
+          endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+          capacity: 10,
+          coachId,
+        },
+      },
+      { token: catalogue.admin.token },
+    );
+    return success(data.scheduleSession, 'ScheduleSessionSuccess').session;
+  }
+
+  it('reads the register of the sessions they coach, with names, and takes attendance there; nothing else staff-only', async () => {
+    const catalogue = await createCatalogue(app);
+    const slug = (await prisma.organization.findUniqueOrThrow({ where: { id: uuid(catalogue.organization.id) } })).slug;
+    const coach = await memberAs(catalogue, 'COACH');
+    const colleague = await memberAs(catalogue, 'COACH');
+    const mine = await sessionCoachedBy(catalogue, coach.coachId!);
+    const theirs = await sessionCoachedBy(catalogue, colleague.coachId!);
+    expect(mine.coach?.id).toBe(coach.coachId);
+    const client = await memberWithCredits(app, catalogue);
+    const booked = await book(app, client, mine.id, client.beneficiaryId);
+    const bookedElsewhere = await book(app, client, theirs.id, client.beneficiaryId);
+
+    // Their own session: the register with the beneficiary's name, and attendance.
+    const register = await execute(app, Register, { id: mine.id }, { token: coach.token });
+    expect(register.node).toEqual({ bookings: [{ id: booked, status: 'CONFIRMED', beneficiary: { firstName: 'Ada', lastName: 'Lovelace' } }] });
+    const marked = await execute(app, MarkAttendance, { input: { bookingId: booked, status: 'ATTENDED' } }, { token: coach.token });
+    expect(marked.markAttendance).toEqual({ __typename: 'MarkAttendanceSuccess', booking: { id: booked, status: 'ATTENDED' } });
+
+    // Another coach's session: neither its register nor its attendance.
+    const denied = await request(app, Register, { id: theirs.id }, { token: coach.token });
+    expect(denied.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(
+      (await execute(app, MarkAttendance, { input: { bookingId: bookedElsewhere, status: 'NO_SHOW' } }, { token: coach.token })).markAttendance,
+    ).toMatchObject({ code: 'FORBIDDEN' });
+
+    // Nothing else that is staff-only.
+    const offerId = await createOffer(app, catalogue);
+    const order = success(
+      (await execute(app, PurchaseOffer, { input: { offerId, beneficiaryId: client.beneficiaryId } }, { token: client.token })).purchaseOffer,
+      'PurchaseOfferSuccess',
+    ).order;
+    expect(
+      (
+        await execute(
+          app,
+          RecordPayment,
+          { input: { orderId: order.id, method: 'CASH', amountCents: order.amountDue.amountCents } },
+          { token: coach.token },
+        )
+      ).recordPayment,
+    ).toMatchObject({ code: 'FORBIDDEN' });
+    const startsAt = new Date(Date.now() + 48 * 3_600_000);
+    const scheduled = await execute(
+      app,
+      ScheduleSession,
+      {
+        input: {
+          activityId: catalogue.activity.id,
+          venueId: catalogue.venue.id,
+          startsAt: startsAt.toISOString(),
+          endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+          capacity: 10,
+          coachId: coach.coachId,
+        },
+      },
+      { token: coach.token },
+    );
+    expect(scheduled.scheduleSession).toMatchObject({ code: 'FORBIDDEN' });
+    const registrations = await request(app, PendingRegistrations, { slug }, { token: coach.token });
+    expect(registrations.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await grant(catalogue, coach, client, 'COACH')).toMatchObject({ code: 'FORBIDDEN' });
+
+    // Set back to MEMBER, the coach keeps the profile but loses the register.
+    await granted(catalogue, catalogue.admin, coach, 'MEMBER');
+    const former = await request(app, Register, { id: mine.id }, { token: coach.token });
+    expect(former.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(
+      (await execute(app, MarkAttendance, { input: { bookingId: booked, status: 'NO_SHOW' } }, { token: coach.token })).markAttendance,
+    ).toMatchObject({ code: 'FORBIDDEN' });
   });
 });

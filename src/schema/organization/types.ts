@@ -7,7 +7,9 @@ export const RoleEnum = builder.enumType('Role', {
   description: "A member's role in an organization.",
   values: {
     MEMBER: { description: 'A client: buys and books for their own beneficiaries.' },
-    COACH: { description: 'Teaches sessions (their coach profile: `Membership.coach`).' },
+    COACH: {
+      description: 'Teaches sessions: also sees the register of the sessions they coach and takes attendance there; nothing else staff-only.',
+    },
     STAFF: { description: 'Front desk: acts for members, records payments, manages the schedule.' },
     ADMIN: { description: 'Staff who also decide who holds which role (`grantRole`).' },
   } satisfies Record<Role, unknown>,
