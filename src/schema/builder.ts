@@ -9,7 +9,7 @@ import { prisma } from '../db/client.js';
 import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
-import { isStaff, isStaffForBeneficiary, isStaffForMember } from '../services/access.js';
+import { isCoachForBeneficiary, isCoachOfSession, isStaff, isStaffForBeneficiary, isStaffForMember } from '../services/access.js';
 import { decodeGlobalIdOrNothing } from './common/ids.js';
 
 export interface AuthScopes {
@@ -26,6 +26,10 @@ export interface AuthScopes {
   staffOfBeneficiary: string;
   /** The viewer is staff of the organization running this session. */
   staffOfSession: string;
+  /** The viewer coaches this session (its coach profile is theirs, and they are still above MEMBER there). */
+  coachOfSession: string;
+  /** The viewer coaches a session this beneficiary is booked in. */
+  coachOfBeneficiary: string;
   /** The viewer is the member of this waitlist entry. */
   ownerOfWaitlistEntry: string;
 }
@@ -60,6 +64,9 @@ export const builder = new SchemaBuilder<{
         const session = await prisma.session.findUnique({ where: { id: sessionId }, select: { organizationId: true } });
         return session ? isStaff(context.viewer.memberId, session.organizationId) : false;
       },
+      coachOfSession: async (sessionId) => (context.viewer ? isCoachOfSession(context.viewer.memberId, sessionId) : false),
+      coachOfBeneficiary: async (beneficiaryId) =>
+        context.viewer ? isCoachForBeneficiary(context.viewer.memberId, beneficiaryId) : false,
       ownerOfWaitlistEntry: async (entryId) => {
         if (!context.viewer) return false;
         const entry = await prisma.waitlistEntry.findUnique({ where: { id: entryId }, select: { memberId: true } });

@@ -9,6 +9,7 @@ import './member/mutations.js';
 import './organization/types.js';
 import './organization/queries.js';
 import './organization/mutations.js';
+import './organization/roles.js';
 import './catalogue/types.js';
 import './catalogue/queries.js';
 import './catalogue/mutations.js';

@@ -91,3 +91,29 @@ export async function isStaffForBeneficiary(memberId: string, beneficiaryId: str
      LIMIT 1`;
   return rows.length > 0;
 }
+
+/**
+ * Whether the viewer coaches this session: its coach profile is theirs and they still hold a role
+ * above MEMBER in its organisation (a coach set back to MEMBER keeps the profile, not the reach).
+ */
+export async function isCoachOfSession(memberId: string, sessionId: string): Promise<boolean> {
+  const rows = await prisma.$queryRaw<unknown[]>`
+    SELECT 1 FROM "Session" s
+      JOIN "Coach" c ON c."id" = s."coachId"
+      JOIN "Membership" m ON m."organizationId" = s."organizationId" AND m."memberId" = c."memberId"
+     WHERE s."id" = ${sessionId}::uuid AND c."memberId" = ${memberId}::uuid AND m."role" <> 'MEMBER'
+     LIMIT 1`;
+  return rows.length > 0;
+}
+
+/** Whether the viewer coaches a session this beneficiary is booked in (any booking: the register shows them). */
+export async function isCoachForBeneficiary(memberId: string, beneficiaryId: string): Promise<boolean> {
+  const rows = await prisma.$queryRaw<unknown[]>`
+    SELECT 1 FROM "Booking" b
+      JOIN "Session" s ON s."id" = b."sessionId"
+      JOIN "Coach" c ON c."id" = s."coachId"
+      JOIN "Membership" m ON m."organizationId" = s."organizationId" AND m."memberId" = c."memberId"
+     WHERE b."beneficiaryId" = ${beneficiaryId}::uuid AND c."memberId" = ${memberId}::uuid AND m."role" <> 'MEMBER'
+     LIMIT 1`;
+  return rows.length > 0;
+}

@@ -25,7 +25,7 @@ import {
 } from '../domain/errors.js';
 import type { Booking, Session } from '../generated/prisma/client.js';
 import type { Locale } from '../i18n/messages.js';
-import { joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer, roleIn } from './access.js';
+import { isCoachOfSession, isStaff, joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer } from './access.js';
 import { insertUnique } from './errors.js';
 import { appendEntry, loadCreditLot, lockEntitlement, lockEntitlements, returnCredit } from './ledger.js';
 import {
@@ -330,14 +330,15 @@ export async function restoreCredit(context: Context, input: { bookingId: string
   });
 }
 
-/** Staff or the organisation's coaches take attendance: ATTENDED or NO_SHOW (a no-show's credit is spent). */
+/** Staff, or the coach of the session, take attendance: ATTENDED or NO_SHOW (a no-show's credit is spent). */
 export async function markAttendance(
   context: Context,
   input: { bookingId: string; status: 'ATTENDED' | 'NO_SHOW' },
 ): Promise<Booking> {
   const found = await loadBooking(input.bookingId);
-  const role = await roleIn(requireViewer(context), found.organizationId);
-  if (!role || role === 'MEMBER') throw new ForbiddenError('error.forbidden.staffOnly');
+  const viewerId = requireViewer(context);
+  const allowed = (await isStaff(viewerId, found.organizationId)) || (await isCoachOfSession(viewerId, found.sessionId));
+  if (!allowed) throw new ForbiddenError('error.forbidden.staffOrCoach');
   const now = context.clock.now();
   if (!attendanceOpen(found.session, now)) throw new AttendanceNotAllowedError('tooEarly');
   return transaction(async (tx) => {

@@ -118,7 +118,8 @@ defineMutation('restoreCredit', {
 });
 
 defineMutation('markAttendance', {
-  description: 'Staff take attendance (from one hour before the start): ATTENDED or NO_SHOW. Can be corrected later.',
+  description:
+    "Staff, or the session's coach, take attendance (from one hour before the start): ATTENDED or NO_SHOW. Can be corrected later.",
   authScopes: { loggedIn: true },
   input: (t) => ({
     bookingId: t.id({ required: true, description: 'The booking.' }),

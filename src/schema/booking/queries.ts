@@ -28,8 +28,8 @@ builder.prismaObjectField('Member', 'bookings', (t) =>
 builder.prismaObjectField('Session', 'bookings', (t) =>
   t.relation('bookings', {
     description:
-      "The session's register, for the organization's staff only (others get FORBIDDEN): active bookings (CONFIRMED, ATTENDED, NO_SHOW) in booking order, or every booking with `includeCancelled`.",
-    authScopes: (session) => ({ staffOf: session.organizationId }),
+      "The session's register, for the organization's staff and the session's coach only (others get FORBIDDEN): active bookings (CONFIRMED, ATTENDED, NO_SHOW) in booking order, or every booking with `includeCancelled`.",
+    authScopes: (session) => ({ staffOf: session.organizationId, coachOfSession: session.id }),
     args: { includeCancelled: t.arg.boolean({ required: false, description: 'Include cancelled and moved bookings.' }) },
     query: (args) => ({
       where: args.includeCancelled ? {} : { status: { in: ['CONFIRMED' as const, 'ATTENDED' as const, 'NO_SHOW' as const] } },

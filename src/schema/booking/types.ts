@@ -26,8 +26,9 @@ export const BookingRef = builder.prismaNode('Booking', {
   id: { field: 'id', description: 'Global ID (Relay).' },
   findUnique: ownedOrStaffed,
   nullable: true,
-  description: "A beneficiary's seat in a session. Visible to the member who owns it and to the organization's staff.",
-  authScopes: (booking) => ({ self: booking.memberId, staffOf: booking.organizationId }),
+  description:
+    "A beneficiary's seat in a session. Visible to the member who owns it, to the organization's staff, and to the session's coach (on its register).",
+  authScopes: (booking) => ({ self: booking.memberId, staffOf: booking.organizationId, coachOfSession: booking.sessionId }),
   fields: (t) => ({
     status: t.expose('status', { type: BookingStatusEnum, description: 'Where the booking stands.' }),
     session: t.relation('session', { description: 'The session booked.' }),

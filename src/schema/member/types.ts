@@ -39,8 +39,9 @@ export const BeneficiaryRef = builder.prismaNode('Beneficiary', {
   id: { field: 'id', description: 'Global ID (Relay).' },
   findUnique: visibleBeneficiary,
   nullable: true,
-  description: 'A person who attends classes. Bookings are always for a beneficiary.',
-  authScopes: (beneficiary) => ({ self: beneficiary.memberId, staffOfBeneficiary: beneficiary.id }),
+  description:
+    "A person who attends classes. Bookings are always for a beneficiary. Visible to their member, to the staff of organizations they booked or bought from, and to the coaches of sessions they are booked in.",
+  authScopes: (beneficiary) => ({ self: beneficiary.memberId, staffOfBeneficiary: beneficiary.id, coachOfBeneficiary: beneficiary.id }),
   fields: (t) => ({
     firstName: t.exposeString('firstName', { description: 'First name.' }),
     lastName: t.exposeString('lastName', { description: 'Last name.' }),

@@ -1,3 +1,4 @@
+import type { Role } from '../../generated/prisma/enums.js';
 import { roleIn } from '../../services/access.js';
 import { builder } from '../builder.js';
 import { WaitlistPolicyEnum } from '../waitlist/types.js';
@@ -5,11 +6,13 @@ import { WaitlistPolicyEnum } from '../waitlist/types.js';
 export const RoleEnum = builder.enumType('Role', {
   description: "A member's role in an organization.",
   values: {
-    MEMBER: { description: 'A client: books for their beneficiaries.' },
-    COACH: { description: 'Teaches sessions.' },
+    MEMBER: { description: 'A client: buys and books for their own beneficiaries.' },
+    COACH: {
+      description: 'Teaches sessions: also sees the register of the sessions they coach and takes attendance there; nothing else staff-only.',
+    },
     STAFF: { description: 'Front desk: acts for members, records payments, manages the schedule.' },
-    ADMIN: { description: 'Staff who also manage the organization itself.' },
-  },
+    ADMIN: { description: 'Staff who also decide who holds which role (`grantRole`).' },
+  } satisfies Record<Role, unknown>,
 });
 
 export const OrganizationRef = builder.prismaNode('Organization', {
