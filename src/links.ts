@@ -25,3 +25,8 @@ export function paymentLink(orderId: string): string {
 export function invoiceLink(orderId: string, token: string): string {
   return `${base}/invoices/${encodeURIComponent(encodeGlobalID('Order', orderId))}.pdf?token=${encodeURIComponent(token)}`;
 }
+
+/** The member's personal-data export (`GET /exports/me.json`), served by this server; the token names the member. */
+export function personalDataExportLink(token: string): string {
+  return `${base}/exports/me.json?token=${encodeURIComponent(token)}`;
+}
