@@ -30,3 +30,8 @@ export function invoiceLink(orderId: string, token: string): string {
 export function passwordLink(token: string): string {
   return `${base}/reset-password?token=${encodeURIComponent(token)}`;
 }
+
+/** The member's personal-data export (`GET /exports/me.json`), served by this server; the token names the member. */
+export function personalDataExportLink(token: string): string {
+  return `${base}/exports/me.json?token=${encodeURIComponent(token)}`;
+}

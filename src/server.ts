@@ -22,6 +22,7 @@ import { createMailer, getMailer, setMailer } from './mail/outbox.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
 import { serveScreen } from './screens/index.js';
 import { serveInvoice } from './services/invoices.js';
+import { serveMyDataExport } from './services/personal-data.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
 import { logger } from './logger.js';
 import { createStripeClient, getStripeClient, setStripeClient } from './payments/stripe.js';
@@ -181,6 +182,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       serveGraphiQLAsset(url, res)
         .then(async (served) => served || serveScreen(url, res))
         .then(async (served) => served || serveInvoice(url, res))
+        .then(async (served) => served || serveMyDataExport(url, res, clock))
         .then((served) => {
           if (!served) yoga.handle(req, res);
         })

@@ -100,3 +100,33 @@ export function passwordLinkToken(linkId: string): string {
 export function hashLinkToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+// A personal-data export link (SPEC §10) signs the member's id under its own issuer, for one hour
+// of the injected clock: it opens that member's JSON export only, and is never a login token.
+const EXPORT_ISSUER = 'class-booking-api/personal-data-export';
+export const EXPORT_LINK_TTL_SECONDS = 60 * 60;
+
+/** A token for the member's export, valid `EXPORT_LINK_TTL_SECONDS` from `issuedAt`; answers its expiry too. */
+export async function signExportToken(memberId: string, issuedAt: Date): Promise<{ token: string; expiresAt: Date }> {
+  const iat = Math.floor(issuedAt.getTime() / 1000);
+  const exp = iat + EXPORT_LINK_TTL_SECONDS;
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(memberId)
+    .setIssuer(EXPORT_ISSUER)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(signingKey());
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+/** The member an export token names, when its signature holds and it has not expired at `now`; null otherwise. */
+export async function readExportToken(token: string, now: Date): Promise<string | null> {
+  try {
+    const { payload } = await jwtVerify(token, signingKey(), { issuer: EXPORT_ISSUER, algorithms: ['HS256'], currentDate: now });
+    return typeof payload.sub === 'string' ? payload.sub : null;
+  } catch (error) {
+    if (error instanceof errors.JOSEError) return null;
+    throw error;
+  }
+}

@@ -6,6 +6,7 @@ import './common/errors.js';
 import './member/types.js';
 import './member/queries.js';
 import './member/mutations.js';
+import './member/personal-data.js';
 import './organization/types.js';
 import './organization/queries.js';
 import './organization/mutations.js';

@@ -54,6 +54,18 @@ export async function isMemberOf(memberId: string, organizationId: string): Prom
   return (await roleIn(memberId, organizationId)) !== null;
 }
 
+/**
+ * The first lock of a use case that gives a member a new booking, waitlist place or order: the
+ * member row, shared (such use cases do not wait for each other), so that the erasure of the
+ * account, which locks it for update first, either runs entirely before (and this answers
+ * NOT_FOUND on `field`) or entirely after.
+ */
+export async function holdLiveMember(tx: Tx, memberId: string, owner: { entity: MessageKey; field: string }): Promise<void> {
+  const [member] = await tx.$queryRaw<{ erasedAt: Date | null }[]>`
+    SELECT "erasedAt" FROM "Member" WHERE "id" = ${memberId}::uuid FOR SHARE`;
+  if (!member || member.erasedAt) throw new NotFoundError(owner.entity, [owner.field]);
+}
+
 /** Records that a member deals with an organisation (their first purchase or booking there). */
 export async function joinOrganization(tx: Tx, memberId: string, organizationId: string): Promise<void> {
   await tx.membership.createMany({ data: [{ memberId, organizationId, role: 'MEMBER' }], skipDuplicates: true });

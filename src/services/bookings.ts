@@ -25,7 +25,7 @@ import {
 } from '../domain/errors.js';
 import type { Booking, Session } from '../generated/prisma/client.js';
 import type { Locale } from '../i18n/messages.js';
-import { isCoachOfSession, isStaff, joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer } from './access.js';
+import { holdLiveMember, isCoachOfSession, isStaff, joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer } from './access.js';
 import { insertUnique } from './errors.js';
 import { appendEntry, loadCreditLot, lockEntitlement, lockEntitlements, returnCredit } from './ledger.js';
 import {
@@ -37,6 +37,7 @@ import {
   sessionWithRules,
   takeCredit,
   takeSeat,
+  type SessionWithRules,
 } from './seating.js';
 import { notifyMember } from './notifications.js';
 import { closeWaitlist, leaveOnBooking, offerFreedSeats } from './waitlist.js';
@@ -81,6 +82,8 @@ export async function bookSession(
   const effects: AfterCommit[] = [];
   const booking = await transaction(async (tx) => {
     effects.length = 0;
+    // First lock: an erasure of this account (which locks the member row) cannot interleave.
+    await holdLiveMember(tx, beneficiary.memberId, { entity: 'entity.beneficiary', field: 'beneficiaryId' });
     await takeSeat(tx, session.id, now);
     await joinOrganization(tx, beneficiary.memberId, session.organizationId);
     // Booking a seat anyone could book ends this beneficiary's wait for it (and frees its hold).
@@ -164,49 +167,69 @@ export async function cancelBooking(context: Context, input: { bookingId: string
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
     const outcome = cancellationOutcome(session, session.activity, now);
-    if (outcome.kind === 'STARTED') throw new BookingNotCancellableError('started');
-    const cancelled = await tx.booking.update({ where: { id: booking.id }, data: { status: outcome.status, cancelledAt: now } });
-    await freeSeat(tx, session.id);
-    effects.push(...(await offerFreedSeats(tx, session, 1, now)));
-    const actorId = onBehalf ? viewerId : null;
-    if (booking.entitlementId) {
-      if (outcome.creditReturned) {
-        await returnCredit(
-          tx,
-          {
-            entitlementId: booking.entitlementId,
-            bookingId: booking.id,
-            dedupeKey: `cancel:${booking.id}`,
-            note: outcome.kind === 'LATE' ? 'Late cancellation, re-credited by the activity policy.' : 'Cancelled in time.',
-            actorId,
-          },
-          now,
-        );
-      } else {
-        await appendEntry(tx, {
-          entitlementId: booking.entitlementId,
-          delta: 0,
-          reason: 'FORFEIT',
-          bookingId: booking.id,
-          actorId,
-          note: `Late cancellation: less than ${session.activity.cancellationNoticeHours} h before the start.`,
-          dedupeKey: `cancel:${booking.id}`,
-          createdAt: now,
-        });
-      }
-    }
-    await notifyMember(tx, booking.memberId, {
-      organizationId: booking.organizationId,
-      template: 'booking-cancelled',
-      payload: { bookingId: booking.id, late: outcome.kind === 'LATE', creditReturned: outcome.creditReturned, ...sessionSummary(session) },
-      dedupeKey: `booking-cancelled:${booking.id}`,
-      at: now,
-    });
-    return { booking: cancelled, creditReturned: outcome.creditReturned };
+    return cancelLockedBooking(tx, { booking, session, outcome, actorId: onBehalf ? viewerId : null, now }, effects);
   });
   changed(session)();
   for (const effect of effects) effect();
   return result;
+}
+
+/**
+ * The cancellation itself, for a CONFIRMED booking whose session and booking rows the caller
+ * locked (in that order) and whose outcome is not STARTED: the seat is freed (and offered to the
+ * waitlist), the credit comes back or is forfeited, and the member is told. Shared by
+ * `cancelBooking` and the erasure of an account (personal-data.ts); post-commit work goes to
+ * `effects`, and the caller publishes `changed(session)` after commit.
+ */
+export async function cancelLockedBooking(
+  tx: Tx,
+  {
+    booking,
+    session,
+    outcome,
+    actorId,
+    now,
+  }: { booking: Booking; session: SessionWithRules; outcome: CancellationOutcome; actorId: string | null; now: Date },
+  effects: AfterCommit[],
+): Promise<CancelResult> {
+  if (outcome.kind === 'STARTED') throw new BookingNotCancellableError('started');
+  const cancelled = await tx.booking.update({ where: { id: booking.id }, data: { status: outcome.status, cancelledAt: now } });
+  await freeSeat(tx, session.id);
+  effects.push(...(await offerFreedSeats(tx, session, 1, now)));
+  if (booking.entitlementId) {
+    if (outcome.creditReturned) {
+      await returnCredit(
+        tx,
+        {
+          entitlementId: booking.entitlementId,
+          bookingId: booking.id,
+          dedupeKey: `cancel:${booking.id}`,
+          note: outcome.kind === 'LATE' ? 'Late cancellation, re-credited by the activity policy.' : 'Cancelled in time.',
+          actorId,
+        },
+        now,
+      );
+    } else {
+      await appendEntry(tx, {
+        entitlementId: booking.entitlementId,
+        delta: 0,
+        reason: 'FORFEIT',
+        bookingId: booking.id,
+        actorId,
+        note: `Late cancellation: less than ${session.activity.cancellationNoticeHours} h before the start.`,
+        dedupeKey: `cancel:${booking.id}`,
+        createdAt: now,
+      });
+    }
+  }
+  await notifyMember(tx, booking.memberId, {
+    organizationId: booking.organizationId,
+    template: 'booking-cancelled',
+    payload: { bookingId: booking.id, late: outcome.kind === 'LATE', creditReturned: outcome.creditReturned, ...sessionSummary(session) },
+    dedupeKey: `booking-cancelled:${booking.id}`,
+    at: now,
+  });
+  return { booking: cancelled, creditReturned: outcome.creditReturned };
 }
 
 function formatDeadline(outcome: CancellationOutcome, timeZone: string, locale: Locale): string {
@@ -244,6 +267,7 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
   const effects: AfterCommit[] = [];
   const moved = await transaction(async (tx) => {
     effects.length = 0;
+    await holdLiveMember(tx, found.memberId, { entity: 'entity.booking', field: 'bookingId' });
     await lockSessions(tx, [found.sessionId, target.id]);
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');

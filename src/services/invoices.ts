@@ -39,6 +39,25 @@ export interface InvoiceData {
   payments: { method: PaymentMethod; amountCents: number; at: Date; reference: string | null }[];
 }
 
+/**
+ * Who an invoice names. The snapshot an erasure copies onto the order (SPEC §10) comes first, so
+ * that the invoice the law keeps reads as it was issued; otherwise the member's and beneficiary's
+ * current names. The erasure writes the snapshot with this same function.
+ */
+export function invoiceParties(order: {
+  invoiceMemberName: string | null;
+  invoiceMemberEmail: string | null;
+  invoiceBeneficiaryName: string | null;
+  member: { firstName: string; lastName: string; email: string };
+  beneficiary: { firstName: string; lastName: string };
+}): { memberName: string; memberEmail: string; beneficiaryName: string } {
+  return {
+    memberName: order.invoiceMemberName ?? `${order.member.firstName} ${order.member.lastName}`.trim(),
+    memberEmail: order.invoiceMemberEmail ?? order.member.email,
+    beneficiaryName: order.invoiceBeneficiaryName ?? `${order.beneficiary.firstName} ${order.beneficiary.lastName}`.trim(),
+  };
+}
+
 export async function loadInvoice(orderId: string): Promise<InvoiceData | null> {
   const order = await prisma.order.findUnique({
     where: { id: orderId },
@@ -64,9 +83,7 @@ export async function loadInvoice(orderId: string): Promise<InvoiceData | null> 
     status: order.status,
     refundedAt: order.refundedAt,
     currency: order.currency,
-    memberName: `${order.member.firstName} ${order.member.lastName}`.trim(),
-    memberEmail: order.member.email,
-    beneficiaryName: `${order.beneficiary.firstName} ${order.beneficiary.lastName}`.trim(),
+    ...invoiceParties(order),
     line,
     subtotalCents: order.subtotalCents,
     discountCents: order.discountCents,

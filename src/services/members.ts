@@ -81,12 +81,15 @@ export async function logIn(context: Context, input: { email: string; password: 
   return deliver(context, { member, ...login }, input.setCookie);
 }
 
-/** Ends the request's login (token and cookie); other devices stay logged in. */
-export async function logOut(context: Context): Promise<Date> {
+/** Ends the request's login (token and cookie), or with `everywhere` every login of the member. */
+export async function logOut(context: Context, input: { everywhere?: boolean | null }): Promise<Date> {
   const memberId = requireViewer(context);
   const now = context.clock.now();
   const sessionId = context.viewer?.sessionId;
-  if (sessionId) {
+  if (input.everywhere) {
+    await revokeMemberLogins(prisma, memberId, now);
+    announceRevocation({ memberId });
+  } else if (sessionId) {
     await revokeLogin(prisma, memberId, sessionId, now);
     announceRevocation({ memberId, sessionId });
   }

@@ -51,12 +51,17 @@ export async function queueEmail(
   });
 }
 
-/** Queues an email to a member, in their language (see `queueEmail`). */
+/**
+ * Queues an email to a member, in their language (see `queueEmail`). An erased account has no
+ * address any more (SPEC §10): what still happens to its records (a renewal until the
+ * termination date, a session cancelled by staff) is not emailed.
+ */
 export async function notifyMember(
   tx: Tx,
   memberId: string,
   email: Omit<Parameters<typeof queueEmail>[1], 'to' | 'locale'>,
 ): Promise<void> {
-  const member = await tx.member.findUniqueOrThrow({ where: { id: memberId }, select: { email: true, locale: true } });
+  const member = await tx.member.findUniqueOrThrow({ where: { id: memberId }, select: { email: true, locale: true, erasedAt: true } });
+  if (member.erasedAt) return;
   await queueEmail(tx, { ...email, to: member.email, locale: member.locale });
 }

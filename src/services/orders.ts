@@ -16,7 +16,7 @@ import type { CreditNote, Order } from '../generated/prisma/client.js';
 import { addLocalDays } from '../domain/time.js';
 import { Issues, normalizeEmail } from '../domain/validation.js';
 import type { PaymentMethod } from '../generated/prisma/enums.js';
-import { isMemberOf, joinOrganization, requireOwnerOrStaff, requireStaff } from './access.js';
+import { holdLiveMember, isMemberOf, joinOrganization, requireOwnerOrStaff, requireStaff } from './access.js';
 import { createEntitlement, scheduleExpiry } from './ledger.js';
 import { notifyMember } from './notifications.js';
 import { isUniqueViolation } from './errors.js';
@@ -47,6 +47,7 @@ export async function purchaseOffer(
   const now = context.clock.now();
   try {
     return await transaction(async (tx) => {
+      await holdLiveMember(tx, beneficiary.memberId, { entity: 'entity.beneficiary', field: 'beneficiaryId' });
       await joinOrganization(tx, beneficiary.memberId, offer.organizationId);
       // The promo code is redeemed (compare-and-swap) in this transaction: a failed purchase gives the use back.
       const promo = promoCode ? await redeemPromoCode(tx, offer.organizationId, promoCode, now) : null;

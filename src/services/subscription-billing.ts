@@ -148,30 +148,36 @@ async function subscriptionAccess(context: Context, subscriptionId: string) {
 export async function terminateSubscription(context: Context, input: { subscriptionId: string }): Promise<Subscription> {
   await subscriptionAccess(context, input.subscriptionId);
   const now = context.clock.now();
-  return transaction(async (tx) => {
-    const subscription = await lockSubscription(tx, input.subscriptionId);
-    if (subscription.status === 'TERMINATED' || subscription.endsAt) return subscription;
-    // One connection per transaction: its queries run one after another.
-    const offer = await tx.offer.findUniqueOrThrow({ where: { id: subscription.offerId }, select: { period: true } });
-    const organization = await tx.organization.findUniqueOrThrow({
-      where: { id: subscription.organizationId },
-      select: { timeZone: true, terminationNoticeRule: true, terminationNoticeDays: true },
-    });
-    const endsAt = terminationDate({
-      rule: organization.terminationNoticeRule,
-      noticeDays: organization.terminationNoticeDays,
-      requestedAt: now,
-      currentPeriodIndex: subscription.currentPeriodIndex,
-      // The next billing date is the stored one (a running pause may have moved it).
-      billingDate: (index) =>
-        index === subscription.currentPeriodIndex + 1
-          ? subscription.currentPeriodEnd
-          : shiftedPeriod(subscription.startedAt, subscription.pauseShiftMonths, index, offer.period ?? 'MONTH', organization.timeZone).start,
-      commitmentEndsAt: subscription.commitmentEndsAt,
-      timeZone: organization.timeZone,
-    });
-    return tx.subscription.update({ where: { id: subscription.id }, data: { terminationRequestedAt: now, endsAt } });
+  return transaction((tx) => requestTermination(tx, input.subscriptionId, now));
+}
+
+/**
+ * The termination rule itself, in the caller's transaction (under the subscription's row lock):
+ * shared by `terminateSubscription` and the erasure of an account (personal-data.ts).
+ */
+export async function requestTermination(tx: Tx, subscriptionId: string, now: Date): Promise<Subscription> {
+  const subscription = await lockSubscription(tx, subscriptionId);
+  if (subscription.status === 'TERMINATED' || subscription.endsAt) return subscription;
+  // One connection per transaction: its queries run one after another.
+  const offer = await tx.offer.findUniqueOrThrow({ where: { id: subscription.offerId }, select: { period: true } });
+  const organization = await tx.organization.findUniqueOrThrow({
+    where: { id: subscription.organizationId },
+    select: { timeZone: true, terminationNoticeRule: true, terminationNoticeDays: true },
   });
+  const endsAt = terminationDate({
+    rule: organization.terminationNoticeRule,
+    noticeDays: organization.terminationNoticeDays,
+    requestedAt: now,
+    currentPeriodIndex: subscription.currentPeriodIndex,
+    // The next billing date is the stored one (a running pause may have moved it).
+    billingDate: (index) =>
+      index === subscription.currentPeriodIndex + 1
+        ? subscription.currentPeriodEnd
+        : shiftedPeriod(subscription.startedAt, subscription.pauseShiftMonths, index, offer.period ?? 'MONTH', organization.timeZone).start,
+    commitmentEndsAt: subscription.commitmentEndsAt,
+    timeZone: organization.timeZone,
+  });
+  return tx.subscription.update({ where: { id: subscription.id }, data: { terminationRequestedAt: now, endsAt } });
 }
 
 /** The most months one pause may ask for (a medical one included). */

@@ -20,7 +20,7 @@ import { claimLink } from '../links.js';
 import type { Booking, DueJob, Session, WaitlistEntry, WaitlistOffer } from '../generated/prisma/client.js';
 import { enqueue } from '../jobs/queue.js';
 import type { AfterCommit } from '../jobs/worker.js';
-import { joinOrganization, requireOwnerOrStaff } from './access.js';
+import { holdLiveMember, joinOrganization, requireOwnerOrStaff } from './access.js';
 import { insertUnique } from './errors.js';
 import { appendEntry, lockEntitlement, lockEntitlements } from './ledger.js';
 import { notifyMember } from './notifications.js';
@@ -306,6 +306,7 @@ export async function joinWaitlist(
   const effects: Effects = [];
   const entry = await transaction(async (tx) => {
     effects.length = 0;
+    await holdLiveMember(tx, beneficiary.memberId, { entity: 'entity.beneficiary', field: 'beneficiaryId' });
     const locked = await lockSession(tx, session.id);
     // Decided again under the lock: the deadline job or a cancellation may have run meanwhile.
     const lockedNow = context.clock.now();
@@ -373,20 +374,32 @@ export async function leaveWaitlist(context: Context, input: { waitlistEntryId: 
     await lockSession(tx, session.id);
     const entry = await tx.waitlistEntry.findUniqueOrThrow({ where: { id: found.id } });
     if (entry.status !== 'WAITING') throw new ValidationError([{ field: ['waitlistEntryId'], messageKey: 'validation.notWaiting' }]);
-    const updated = await tx.waitlistEntry.update({ where: { id: entry.id }, data: { status: 'LEFT', closedAt: now } });
-    await releaseHold(tx, entry, 'Left the waitlist.', now);
-    await tx.session.update({ where: { id: session.id }, data: { waitlistLength: { decrement: 1 } } });
-    const open = await tx.waitlistOffer.findMany({ where: { waitlistEntryId: entry.id, status: 'OPEN' } });
-    for (const offer of open) {
-      await tx.waitlistOffer.update({ where: { id: offer.id }, data: { status: 'EXPIRED', resolvedAt: now } });
-      offerChanged(effects, entry.memberId, offer.id);
-    }
-    await settleRounds(tx, session, now, effects);
-    return updated;
+    return leaveLockedEntry(tx, session, entry, now, effects);
   });
   changed(session)();
   for (const effect of effects) effect();
   return left;
+}
+
+/**
+ * Leaves the waitlist for a WAITING entry whose session row the caller locked: the held credit is
+ * released, open offers to it close and seats held for the line are settled again. Shared by
+ * `leaveWaitlist` and the erasure of an account (personal-data.ts); post-commit work goes to
+ * `effects`, and the caller publishes `changed(session)` after commit.
+ */
+export async function leaveLockedEntry(
+  tx: Tx,
+  session: SessionWithRules,
+  entry: WaitlistEntry,
+  now: Date,
+  effects: Effects,
+): Promise<WaitlistEntry> {
+  const updated = await tx.waitlistEntry.update({ where: { id: entry.id }, data: { status: 'LEFT', closedAt: now } });
+  await releaseHold(tx, entry, 'Left the waitlist.', now);
+  await tx.session.update({ where: { id: session.id }, data: { waitlistLength: { decrement: 1 } } });
+  await expireOpenOffers(tx, entry, now, effects);
+  await settleRounds(tx, session, now, effects);
+  return updated;
 }
 
 /**
@@ -404,6 +417,7 @@ export async function claimWaitlistOffer(context: Context, input: { offerId: str
   const effects: Effects = [];
   const booking = await transaction(async (tx) => {
     effects.length = 0;
+    await holdLiveMember(tx, found.waitlistEntry.memberId, { entity: 'entity.waitlistOffer', field: 'offerId' });
     await lockSession(tx, session.id);
     const offer = await tx.waitlistOffer.findUniqueOrThrow({ where: { id: found.id } });
     const entry = await tx.waitlistEntry.findUniqueOrThrow({ where: { id: offer.waitlistEntryId } });

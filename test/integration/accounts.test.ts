@@ -60,6 +60,16 @@ const LogOut = graphql(`
   }
 `);
 
+const LogOutEverywhere = graphql(`
+  mutation AccountsLogOutEverywhere {
+    logOut(input: { everywhere: true }) {
+      __typename
+      ... on LogOutSuccess { loggedOutAt }
+      ... on Error { code message }
+    }
+  }
+`);
+
 const Viewer = graphql(`
   query AccountsViewer {
     viewer { id email firstName lastName phone locale marketingConsent hasPassword beneficiaries { id firstName lastName birthDate } }
@@ -238,7 +248,7 @@ describe('logins', () => {
     expect(expired.errors).toEqual([{ message: 'Ce lien ou ce jeton est invalide ou a expiré.', extensions: { code: 'INVALID_TOKEN' } }]);
   });
 
-  it('logOut ends that login only', async () => {
+  it('logOut ends that login only, or every login with everywhere', async () => {
     const member = await createMember(app());
     const other = success((await execute(app(), LogIn, { input: { email: member.email, password: member.password } })).logIn, 'LogInSuccess');
     success((await execute(app(), LogOut, {}, { token: member.token })).logOut, 'LogOutSuccess');
@@ -250,6 +260,13 @@ describe('logins', () => {
     expect(response.status).toBe(401);
     expect((await response.json()).errors[0].extensions.code).toBe('INVALID_TOKEN');
     expect((await execute(app(), Viewer, {}, { token: other.token })).viewer?.id).toBe(member.id);
+
+    // Everywhere: every login of the account ends.
+    const third = success((await execute(app(), LogIn, { input: { email: member.email, password: member.password } })).logIn, 'LogInSuccess');
+    success((await execute(app(), LogOutEverywhere, {}, { token: other.token })).logOut, 'LogOutSuccess');
+    for (const token of [other.token, third.token]) {
+      expect((await request(app(), Viewer, {}, { token })).errors?.[0]?.extensions).toEqual({ code: 'INVALID_TOKEN' });
+    }
   });
 
   it('changePassword needs the current password and ends every other login', async () => {

@@ -11,7 +11,8 @@ interface MutationDefinition<Input extends InputFieldMap, Success extends object
   description: string;
   /** Required: every root field states who may call it (the scope test checks this). */
   authScopes: Partial<AuthScopes>;
-  input: (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) => Input;
+  /** Omitted for a mutation that needs nothing but the login (e.g. `exportMyData`): it then takes no argument. */
+  input?: (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) => Input;
   success: {
     description: string;
     fields: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, Success>) => Record<string, unknown>;
@@ -35,10 +36,11 @@ export function defineMutation<Input extends InputFieldMap, Success extends obje
   definition: MutationDefinition<Input, Success>,
 ): void {
   const typeName = capitalize(name);
-  const InputType = builder.inputType(`${typeName}Input`, {
-    description: `Input of the \`${name}\` mutation.`,
-    fields: definition.input,
-  });
+  const inputFields = definition.input;
+  // GraphQL has no empty input types: without fields, the mutation takes no argument at all.
+  const InputType = inputFields
+    ? builder.inputType(`${typeName}Input`, { description: `Input of the \`${name}\` mutation.`, fields: inputFields })
+    : null;
   const SuccessType = builder.objectRef<Success>(`${typeName}Success`).implement({
     description: definition.success.description,
     // Pothos' field-map typing cannot follow a generic Shape through this helper.
@@ -55,9 +57,9 @@ export function defineMutation<Input extends InputFieldMap, Success extends obje
         types: [...COMMON_ERRORS, ...(definition.errors ?? [])],
         union: { name: `${typeName}Result`, description: `Result of \`${name}\`: \`${typeName}Success\` or an error.` },
       },
-      args: { input: t.arg({ type: InputType, required: true, description: `See \`${typeName}Input\`.` }) },
+      args: InputType ? { input: t.arg({ type: InputType, required: true, description: `See \`${typeName}Input\`.` }) } : {},
       resolve: (_root, args, context) =>
-        definition.resolve((args as unknown as { input: InputShapeFromFields<Input> }).input, context) as never,
+        definition.resolve(((args as unknown as { input?: InputShapeFromFields<Input> }).input ?? {}) as InputShapeFromFields<Input>, context) as never,
     }),
   );
 }

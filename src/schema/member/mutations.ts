@@ -85,12 +85,13 @@ defineMutation('logIn', {
 });
 
 defineMutation('logOut', {
-  description: 'Ends this login: its token and the login cookie stop working (INVALID_TOKEN), and its open subscriptions close. Other devices stay logged in.',
+  description:
+    'Ends this login: its token and the login cookie stop working (INVALID_TOKEN), and its open subscriptions close. Other devices stay logged in, unless `everywhere` is true.',
   authScopes: { loggedIn: true },
   input: (t) => ({
-    everywhere: t.boolean({ required: false, description: 'Reserved; ignored. Change the password to end every login.' }),
+    everywhere: t.boolean({ required: false, description: 'End every login of the account (all devices), not just this one.' }),
   }),
-  resolve: async (_input, context) => ({ loggedOutAt: await logOut(context) }),
+  resolve: async (input, context) => ({ loggedOutAt: await logOut(context, input) }),
   success: {
     description: 'Logged out.',
     fields: (t) => ({ loggedOutAt: t.expose('loggedOutAt', { type: 'DateTime', description: 'When the login ended.' }) }),
