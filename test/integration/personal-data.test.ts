@@ -1,9 +1,9 @@
-import { inflateSync } from 'node:zlib';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
+import { pdfText } from '../support/pdf.js';
 import { execute, request, success } from '../support/app.js';
 import { clockApp, ms, paris, testClock } from '../support/clock.js';
 import {
@@ -96,23 +96,6 @@ const Register = graphql(`
 
 const uuid = (globalId: string) => decodeGlobalID(globalId).id;
 
-/** The text a PDF shows (as the invoice test reads it): content streams inflated, TJ strings decoded. */
-function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const lines: string[] = [];
-  for (const match of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(match[1]!, 'latin1')).toString('latin1');
-    } catch {
-      content = match[1]!;
-    }
-    for (const tj of content.matchAll(/\[(.*?)\]\s*TJ/g)) {
-      lines.push([...tj[1]!.matchAll(/<([0-9a-fA-F]*)>/g)].map((hex) => Buffer.from(hex[1]!, 'hex').toString('latin1')).join(''));
-    }
-  }
-  return lines.join('\n');
-}
 
 async function invoiceText(url: string): Promise<string> {
   const link = new URL(url);

@@ -1,8 +1,8 @@
-import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
+import { pdfText } from '../support/pdf.js';
 import { execute, httpRequest, request, startApp, success } from '../support/app.js';
 import { addBeneficiary, createCatalogue, createMember, createOffer, type TestMember } from '../support/factories.js';
 
@@ -410,23 +410,6 @@ describe('registration review before payment (001)', () => {
   });
 });
 
-/** The text a PDF shows: its content streams inflated, the strings of their TJ operators decoded. */
-function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const lines: string[] = [];
-  for (const match of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(match[1]!, 'latin1')).toString('latin1');
-    } catch {
-      content = match[1]!;
-    }
-    for (const tj of content.matchAll(/\[(.*?)\]\s*TJ/g)) {
-      lines.push([...tj[1]!.matchAll(/<([0-9a-fA-F]*)>/g)].map((hex) => Buffer.from(hex[1]!, 'hex').toString('latin1')).join(''));
-    }
-  }
-  return lines.join('\n');
-}
 
 describe('invoices (003 §3.4, SPEC §7)', () => {
   it('a paid order has a PDF invoice behind a signed link: number, names, line, totals TTC, payments; a bad token is a 404', async () => {
