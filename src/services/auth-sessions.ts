@@ -4,11 +4,21 @@ import type { Viewer } from '../context.js';
 import { prisma } from '../db/client.js';
 import type { Tx } from '../db/transaction.js';
 import { InvalidTokenError } from '../domain/errors.js';
+import type { Member } from '../generated/prisma/client.js';
 import { publishLoginsRevoked } from '../events/pubsub.js';
 
 // A login is an AuthSession row, named by the token's `sid`. It is checked on every request and
 // every subscription start, so that logging out, changing the password or erasing the account
 // takes effect at once, on every instance.
+
+/** What logging in answers: the member, the token, and the login it names. */
+export interface Authenticated {
+  token: string;
+  member: Member;
+  /** The login the token names (AuthSession). */
+  sessionId: string;
+  expiresAt: Date;
+}
 
 /** Opens a login for the member and answers its token. */
 export async function startLogin(db: Tx | typeof prisma, memberId: string, now: Date): Promise<{ token: string; sessionId: string; expiresAt: Date }> {

@@ -20,18 +20,10 @@ import {
 import { calendarDate, DEFAULT_TIME_ZONE } from '../domain/time.js';
 import type { Beneficiary, Member } from '../generated/prisma/client.js';
 import { joinOrganization, requireStaff, requireViewer } from './access.js';
-import { announceRevocation, revokeLogin, revokeMemberLogins, startLogin } from './auth-sessions.js';
+import { announceRevocation, type Authenticated, revokeLogin, revokeMemberLogins, startLogin } from './auth-sessions.js';
 import { isUniqueViolation } from './errors.js';
 import { queueEmail } from './notifications.js';
 import { issuePasswordLink, queuePasswordChanged } from './passwords.js';
-
-export interface Authenticated {
-  token: string;
-  member: Member;
-  /** The login the token names (AuthSession). */
-  sessionId: string;
-  expiresAt: Date;
-}
 
 /** With `setCookie`, browsers also get the token as an httpOnly cookie. */
 async function deliver(context: Context, result: Authenticated, setCookie: boolean | null | undefined): Promise<Authenticated> {

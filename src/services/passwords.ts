@@ -8,8 +8,7 @@ import { InvalidTokenError } from '../domain/errors.js';
 import { PASSWORD_LINK_LIFETIME_MS, validateEmailInput, validateNewPassword, validateLinkToken } from '../domain/members.js';
 import type { PasswordResetPurpose } from '../generated/prisma/enums.js';
 import { logger } from '../logger.js';
-import { announceRevocation, revokeMemberLogins, startLogin } from './auth-sessions.js';
-import type { Authenticated } from './members.js';
+import { announceRevocation, type Authenticated, revokeMemberLogins, startLogin } from './auth-sessions.js';
 import { queueEmail } from './notifications.js';
 
 // "Mot de passe oublié" and "Créer le mot de passe" (SPEC §2): one flow. A link is a random id whose

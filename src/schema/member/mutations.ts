@@ -9,7 +9,6 @@ import {
 } from '../../domain/errors.js';
 import {
   addBeneficiary,
-  type Authenticated,
   changePassword,
   createMember,
   logIn,
@@ -19,6 +18,7 @@ import {
   updateBeneficiary,
   updateProfile,
 } from '../../services/members.js';
+import type { Authenticated } from '../../services/auth-sessions.js';
 import { requestPasswordReset, resetPassword } from '../../services/passwords.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
