@@ -34,6 +34,29 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** How often open sockets have their login checked again (expiry); revocations close them at once. */
   socketAuthCheckMs: number;
+  /** Bounds every operation must stay within (HTTP and WebSocket alike). */
+  operationLimits: OperationLimitConfig;
+  /** Origins allowed to call the API from a browser, with credentials (CORS_ORIGINS); none by default. */
+  corsOrigins: string[];
+  /** Serve GraphiQL to browsers on /graphql (GRAPHIQL=0 turns it off). */
+  graphiql: boolean;
+  /** Answer introspection queries (INTROSPECTION=0 refuses them). */
+  introspection: boolean;
+}
+
+export interface OperationLimitConfig {
+  /** Lexical tokens in a document (MAX_TOKENS), checked while parsing. */
+  tokens: number;
+  /** Aliased fields, `__typename` included (MAX_ALIASES). */
+  aliases: number;
+  /** Directives in an operation (MAX_DIRECTIVES). */
+  directives: number;
+  /** Nesting of fields, fragments flattened (MAX_DEPTH). */
+  depth: number;
+  /** Cost from the schema's per-field complexities, lists multiplied (MAX_COMPLEXITY). */
+  complexity: number;
+  /** Fields selected in total (MAX_BREADTH). */
+  breadth: number;
 }
 
 export interface RateLimitConfig {
@@ -96,7 +119,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyPrefix: env.RATE_LIMIT_PREFIX || 'rate-limit',
     },
     socketAuthCheckMs: positiveInteger(env, 'SOCKET_AUTH_CHECK_MS', 30_000),
+    operationLimits: {
+      tokens: positiveInteger(env, 'MAX_TOKENS', 2000),
+      aliases: positiveInteger(env, 'MAX_ALIASES', 30),
+      directives: positiveInteger(env, 'MAX_DIRECTIVES', 20),
+      depth: positiveInteger(env, 'MAX_DEPTH', 12),
+      complexity: positiveInteger(env, 'MAX_COMPLEXITY', 5000),
+      breadth: positiveInteger(env, 'MAX_BREADTH', 300),
+    },
+    corsOrigins: origins(env.CORS_ORIGINS),
+    graphiql: flag(env.GRAPHIQL, true),
+    introspection: flag(env.INTROSPECTION, true),
   };
+}
+
+/** CORS_ORIGINS: exact origins (scheme, host and port), comma-separated; `*` is refused. */
+function origins(raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean);
+  for (const origin of list) {
+    if (!/^https?:\/\/[^/\s*]+$/.test(origin)) throw new Error(`CORS_ORIGINS must list origins such as https://app.example.org: ${origin}`);
+  }
+  return list;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

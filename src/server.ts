@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError } from 'graphql';
+import { type DocumentNode, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -24,7 +24,8 @@ import { serveScreen } from './screens/index.js';
 import { serveInvoice } from './services/invoices.js';
 import { serveMyDataExport } from './services/personal-data.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
-import { logger } from './logger.js';
+import { logger, yogaLogging } from './logger.js';
+import { uncachedErrors, useOperationLimits } from './operation-limits.js';
 import { createStripeClient, getStripeClient, setStripeClient } from './payments/stripe.js';
 import { handleStripeWebhook, STRIPE_WEBHOOK_PATH } from './payments/webhook.js';
 import { schema, testClockSchema } from './schema/index.js';
@@ -138,17 +139,21 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     context: async (initial) => ({ ...(await buildContext(initial as ContextSeed, clock, config.trustProxy)), stripe, rateLimits }),
     maskedErrors: { maskError },
     renderGraphiQL: renderLocalGraphiQL,
-    plugins: [useCookies(), useCookieCsrfPrevention(), useTranslatedDomainErrors()],
-    graphiql: {
-      title: 'Class booking API',
-      subscriptionsProtocol: 'WS',
+    plugins: [
+      useCookies(),
+      useCookieCsrfPrevention(),
+      useTranslatedDomainErrors(),
+      ...useOperationLimits({ limits: config.operationLimits, introspection: config.introspection, blockFieldSuggestions: config.production }),
+    ],
+    parserAndValidationCache: { errorCache: uncachedErrors },
+    // Browsers may call from the listed origins only (with the login cookie); others get no CORS
+    // headers at all, so the browser keeps their pages out.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin !== null && config.corsOrigins.includes(origin) ? { origin: [origin], credentials: true } : false;
     },
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ')),
-    },
+    graphiql: config.graphiql ? { title: 'Class booking API', subscriptionsProtocol: 'WS' } : false,
+    logging: yogaLogging,
   });
 
   const health = async (res: ServerResponse) => {
@@ -179,7 +184,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     }
     if (req.method === 'GET' && req.url) {
       const url = req.url;
-      serveGraphiQLAsset(url, res)
+      (config.graphiql ? serveGraphiQLAsset(url, res) : Promise.resolve(false))
         .then(async (served) => served || serveScreen(url, res))
         .then(async (served) => served || serveInvoice(url, res))
         .then(async (served) => served || serveMyDataExport(url, res, clock))
@@ -258,10 +263,18 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
           forbid(ctx.extra.socket as unknown as WebSocket);
           return [error];
         }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          // A client's mistake (or a refusal): answered on this subscription, the socket stays open.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args = {
           schema: envelopedSchema,
           operationName: payload.operationName,
-          document: parse(payload.query),
+          document,
           variableValues: payload.variables,
           contextValue,
           rootValue: { execute, subscribe },

@@ -120,6 +120,13 @@ const fr = {
   'entity.waitlistOffer': 'Proposition de place',
   'entity.registration': 'Inscription',
   'entity.promoCode': 'Code promo',
+  'refused.tooManyTokens': 'Requête refusée : elle compte plus de {limit} éléments (tokens).',
+  'refused.tooManyAliases': "Requête refusée : elle utilise plus de {limit} alias.",
+  'refused.tooManyDirectives': 'Requête refusée : elle utilise plus de {limit} directives.',
+  'refused.tooDeep': 'Requête refusée : elle imbrique plus de {limit} niveaux de champs.',
+  'refused.tooComplex': 'Requête refusée : son coût ({cost}) dépasse {limit}. Découpez-la en plusieurs requêtes.',
+  'refused.tooBroad': 'Requête refusée : elle demande {breadth} champs, au plus {limit}.',
+  'refused.introspectionDisabled': "L'introspection du schéma est désactivée sur ce serveur.",
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -244,6 +251,13 @@ const en: Record<MessageKey, string> = {
   'entity.waitlistOffer': 'Waitlist offer',
   'entity.registration': 'Registration',
   'entity.promoCode': 'Promo code',
+  'refused.tooManyTokens': 'Operation refused: it has more than {limit} tokens.',
+  'refused.tooManyAliases': 'Operation refused: it uses more than {limit} aliases.',
+  'refused.tooManyDirectives': 'Operation refused: it uses more than {limit} directives.',
+  'refused.tooDeep': 'Operation refused: it nests fields more than {limit} levels deep.',
+  'refused.tooComplex': 'Operation refused: its cost ({cost}) exceeds {limit}. Split it into several requests.',
+  'refused.tooBroad': 'Operation refused: it asks for {breadth} fields, at most {limit}.',
+  'refused.introspectionDisabled': 'Schema introspection is disabled on this server.',
 };
 
 export const messages: Record<Locale, Record<MessageKey, string>> = { fr, en };

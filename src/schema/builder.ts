@@ -110,6 +110,8 @@ export const builder = new SchemaBuilder<{
           return args.ids.map((id) => (id.typename ? nodes[next++] : null));
         }),
       description: 'Fetches several objects by their global IDs.',
+      // Each ID is a lookup: the cost grows with the list, so that aliasing `nodes` cannot multiply it.
+      complexity: (args) => ({ field: args.ids.length, multiplier: args.ids.length }),
       authScopes: { public: true },
       skipTypeScopes: true,
     },
@@ -131,10 +133,11 @@ export const builder = new SchemaBuilder<{
     defaultConnectionTypeOptions: { description: 'A page of a list (Relay connection).' },
     defaultEdgeTypeOptions: { description: 'An item of a list with its cursor (Relay edge).' },
   },
+  // Field costs only: the limits (MAX_COMPLEXITY, MAX_BREADTH) are checked per operation, before it
+  // runs, by src/operation-limits.ts, so that a refusal has a code and an HTTP 400.
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: { complexity: 5000, depth: 12, breadth: 300 },
   },
 });
 
