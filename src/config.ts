@@ -34,6 +34,17 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** How often open sockets have their login checked again (expiry); revocations close them at once. */
   socketAuthCheckMs: number;
+  /** What one client may hold on graphql-ws (src/ws-limits.ts). */
+  socketLimits: SocketLimitConfig;
+}
+
+export interface SocketLimitConfig {
+  /** Operations one socket may have running at once; one more gets a TOO_MANY_SUBSCRIPTIONS error. */
+  maxSubscriptionsPerSocket: number;
+  /** Open sockets per client address (see `trustProxy`); one more upgrade is refused with HTTP 429. */
+  maxSocketsPerAddress: number;
+  /** Time a socket has to send `connection_init` before it is closed with 4408. */
+  connectionInitTimeoutMs: number;
 }
 
 export interface RateLimitConfig {
@@ -96,6 +107,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyPrefix: env.RATE_LIMIT_PREFIX || 'rate-limit',
     },
     socketAuthCheckMs: positiveInteger(env, 'SOCKET_AUTH_CHECK_MS', 30_000),
+    socketLimits: {
+      maxSubscriptionsPerSocket: positiveInteger(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 20),
+      maxSocketsPerAddress: positiveInteger(env, 'WS_MAX_SOCKETS_PER_ADDRESS', 50),
+      connectionInitTimeoutMs: positiveInteger(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3_000),
+    },
   };
 }
 
