@@ -47,12 +47,24 @@ if (variant === 'naive') {
 
 // `naive` and `fanout` run without the shared execution of identical subscriptions; `shared` is
 // the server as it ships.
+// Every client connects from 127.0.0.1: the sockets-per-address limit (WS_MAX_SOCKETS_PER_ADDRESS,
+// 50 by default) is lifted here, as it would be for a trusted load balancer.
+const config = loadConfig();
 const app =
   variant === 'floor'
     ? await startFloor()
-    : await createApp({ ...loadConfig(), port: 0, host: '127.0.0.1', demoData: false, jobIntervalMs: 0 }, undefined, {
-        shareSubscriptions: variant === 'shared',
-      });
+    : await createApp(
+        {
+          ...config,
+          port: 0,
+          host: '127.0.0.1',
+          demoData: false,
+          jobIntervalMs: 0,
+          socketLimits: { ...config.socketLimits, maxSocketsPerAddress: 1_000_000 },
+        },
+        undefined,
+        { shareSubscriptions: variant === 'shared' },
+      );
 
 const port = await app.listen(0, '127.0.0.1');
 

@@ -42,6 +42,8 @@ export interface Config {
   graphiql: boolean;
   /** Answer introspection queries (INTROSPECTION=0 refuses them). */
   introspection: boolean;
+  /** What one client may hold on graphql-ws (src/ws-limits.ts). */
+  socketLimits: SocketLimitConfig;
 }
 
 export interface OperationLimitConfig {
@@ -57,6 +59,15 @@ export interface OperationLimitConfig {
   complexity: number;
   /** Fields selected in total (MAX_BREADTH). */
   breadth: number;
+}
+
+export interface SocketLimitConfig {
+  /** Operations one socket may have running at once; one more gets a TOO_MANY_SUBSCRIPTIONS error. */
+  maxSubscriptionsPerSocket: number;
+  /** Open sockets per client address (see `trustProxy`); one more upgrade is refused with HTTP 429. */
+  maxSocketsPerAddress: number;
+  /** Time a socket has to send `connection_init` before it is closed with 4408. */
+  connectionInitTimeoutMs: number;
 }
 
 export interface RateLimitConfig {
@@ -130,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: origins(env.CORS_ORIGINS),
     graphiql: flag(env.GRAPHIQL, true),
     introspection: flag(env.INTROSPECTION, true),
+    socketLimits: {
+      maxSubscriptionsPerSocket: positiveInteger(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 20),
+      maxSocketsPerAddress: positiveInteger(env, 'WS_MAX_SOCKETS_PER_ADDRESS', 50),
+      connectionInitTimeoutMs: positiveInteger(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3_000),
+    },
   };
 }
 

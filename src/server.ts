@@ -30,6 +30,7 @@ import { createStripeClient, getStripeClient, setStripeClient } from './payments
 import { handleStripeWebhook, STRIPE_WEBHOOK_PATH } from './payments/webhook.js';
 import { schema, testClockSchema } from './schema/index.js';
 import { useTranslatedDomainErrors } from './translate-errors.js';
+import { createSocketLimits } from './ws-limits.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -200,7 +201,13 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     yoga.handle(req, res);
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+  // Sockets per client address, operations per socket, time to connection_init (src/ws-limits.ts).
+  const socketLimits = createSocketLimits(config.socketLimits, (request) => {
+    const forwardedFor = request.headers['x-forwarded-for'];
+    return clientAddressOf(request, typeof forwardedFor === 'string' ? forwardedFor : null, config.trustProxy);
+  });
+  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, verifyClient: socketLimits.verifyClient });
+  wsServer.on('connection', socketLimits.track);
   // Sockets opened with a login, so that a revoked or expired login closes them (4403, as
   // graphql-ws closes a refused connection_init).
   const loggedInSockets = new Map<WebSocket, { memberId: string; sessionId: string }>();
@@ -226,6 +233,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   loginCheck.unref();
   const wsCleanup = useServer(
     {
+      connectionInitWaitTimeout: config.socketLimits.connectionInitTimeoutMs,
       // The login is checked at connection_init and again at every subscribe: a bad token closes
       // the socket with 4403 instead of running anonymously.
       onConnect: async (ctx) => {
@@ -249,6 +257,8 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       subscribe: (args: any) =>
         shareSubscriptions ? subscribeShared(args, args.rootValue.subscribe, callerKey(args.contextValue)) : args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
+        const tooMany = socketLimits.tooManySubscriptions(ctx);
+        if (tooMany) return [tooMany];
         const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,

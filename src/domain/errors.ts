@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'ONLINE_PAYMENT_UNAVAILABLE',
   'BENEFICIARY_IN_USE',
   'LAST_ADMIN',
+  'TOO_MANY_SUBSCRIPTIONS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -77,6 +78,8 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   WAITLIST_CLOSED: "Claims have closed (the organization's deadline before the start, 002: 12 hours): the waitlist no longer takes anyone.",
   BENEFICIARY_IN_USE: 'The beneficiary still has upcoming bookings or usable credits: cancel or use them first.',
   LAST_ADMIN: 'The organization must keep at least one ADMIN.',
+  TOO_MANY_SUBSCRIPTIONS:
+    'A WebSocket has as many operations running as the server allows (`WS_MAX_SUBSCRIPTIONS_PER_SOCKET`, 20 by default): complete one first. Sent as a graphql-ws `error` message.',
   EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid (003 §9.2: requested before the end of validity).',
 };
 

@@ -1,4 +1,5 @@
 import { prisma } from '../../db/client.js';
+import { ValidationError } from '../../domain/errors.js';
 import { seatsLeft } from '../../domain/seats.js';
 import { type SessionChangedEvent, watch } from '../../events/pubsub.js';
 import type { Session } from '../../generated/prisma/client.js';
@@ -197,12 +198,18 @@ builder.subscriptionField('sessionAvailability', (t) =>
   t.field({
     type: SessionAvailability,
     description:
-      'Pushes the seats left, capacity and waitlist length of every matching session each time one changes. Public: lobby screens need no login. After a reconnect, query `sessions` with the same filter to catch up.',
+      'Pushes the seats left, capacity and waitlist length of every matching session each time one changes. Public: lobby screens need no login. The filter must name an `organizationId`, a `venueId`, an `activityId` or `ids` (else VALIDATION on `filter`). After a reconnect, query `sessions` with the same filter to catch up.',
     authScopes: { public: true },
     skipTypeScopes: true,
     args: { filter: t.arg({ type: SessionFilter, required: true, description: 'Which sessions to watch.' }) },
     subscribe: (_root, args) => {
-      const stream = new AvailabilityStream(decodeSessionFilter(args.filter));
+      const filter = decodeSessionFilter(args.filter);
+      // Every organisation's sessions is no screen's need, and the costliest stream to serve:
+      // a subscription names what it watches, logged in or not (issue 10).
+      if (!filter.ids && !filter.organizationId && !filter.venueId && !filter.activityId) {
+        throw new ValidationError([{ field: ['filter'], messageKey: 'validation.filterTooBroad' }]);
+      }
+      const stream = new AvailabilityStream(filter);
       availabilityFeed.add(stream);
       return stream;
     },

@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { WebSocket } from 'ws';
+import type { SocketLimitConfig } from './config.js';
+import { localeFromAcceptLanguage, translate } from './i18n/translate.js';
+
+// What one client may hold on graphql-ws (issue 10): one anonymous socket with 10 000
+// subscriptions once made a single seat change take two seconds to fan out. Past a limit the
+// client is told (HTTP 429 before the upgrade, or an `error` message with its code), never left
+// waiting. The third limit, connection_init's deadline, is graphql-ws's own (close code 4408).
+
+/** The part of a graphql-ws connection context the limits read. */
+interface ConnectionContext {
+  /** graphql-ws's operations of this socket, the one being subscribed included. */
+  readonly subscriptions: Readonly<Record<string, unknown>>;
+  readonly connectionParams?: Readonly<Record<string, unknown>>;
+  readonly extra: { readonly request: IncomingMessage };
+}
+
+type VerifyCallback = (verified: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
+
+export interface SocketLimits {
+  /** `WebSocketServer`'s `verifyClient`: refuses the upgrade with HTTP 429 past the sockets per address. */
+  verifyClient(info: { req: IncomingMessage }, callback: VerifyCallback): void;
+  /** For `WebSocketServer`'s `connection` event: counts the socket against its address until it closes. */
+  track(socket: WebSocket, request: IncomingMessage): void;
+  /**
+   * For graphql-ws's `onSubscribe`, before anything awaits (graphql-ws has registered the new
+   * operation by then, so a burst of subscribe messages is counted exactly): the error for one
+   * operation too many, else null. Completed and stopped operations leave `subscriptions` at once.
+   */
+  tooManySubscriptions(ctx: ConnectionContext): GraphQLError | null;
+  /** Open sockets of one address (tests and diagnostics). */
+  socketsOf(address: string): number;
+}
+
+export function createSocketLimits(config: SocketLimitConfig, addressOf: (request: IncomingMessage) => string): SocketLimits {
+  const openSockets = new Map<string, number>();
+  const socketsOf = (address: string) => openSockets.get(address) ?? 0;
+  return {
+    // ws calls this and, when verified, completes the upgrade and emits `connection` in the same
+    // tick, so counting in `track` cannot let a burst of upgrades past the limit.
+    verifyClient({ req }, callback) {
+      if (socketsOf(addressOf(req)) >= config.maxSocketsPerAddress) {
+        callback(false, 429, 'Too Many Requests', { 'retry-after': '10' });
+        return;
+      }
+      callback(true);
+    },
+    track(socket, request) {
+      const address = addressOf(request);
+      openSockets.set(address, socketsOf(address) + 1);
+      socket.once('close', () => {
+        const left = socketsOf(address) - 1;
+        if (left > 0) openSockets.set(address, left);
+        else openSockets.delete(address);
+      });
+    },
+    tooManySubscriptions(ctx) {
+      if (Object.keys(ctx.subscriptions).length <= config.maxSubscriptionsPerSocket) return null;
+      const max = config.maxSubscriptionsPerSocket;
+      return new GraphQLError(translate(localeOf(ctx), 'error.tooManySubscriptions', { max }), {
+        extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', max },
+      });
+    },
+    socketsOf,
+  };
+}
+
+/** The connection's language, by the same rule as the context: connectionParams, else the upgrade's header. */
+function localeOf(ctx: ConnectionContext) {
+  const params = ctx.connectionParams;
+  const header = ctx.extra.request.headers['accept-language'];
+  const value = params ? (params['accept-language'] ?? params.acceptLanguage ?? header) : header;
+  return localeFromAcceptLanguage(typeof value === 'string' ? value : null);
+}
