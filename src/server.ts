@@ -29,6 +29,7 @@ import { createStripeClient, getStripeClient, setStripeClient } from './payments
 import { handleStripeWebhook, STRIPE_WEBHOOK_PATH } from './payments/webhook.js';
 import { schema, testClockSchema } from './schema/index.js';
 import { useTranslatedDomainErrors } from './translate-errors.js';
+import { useInputBounds } from './input-bounds.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -138,7 +139,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     context: async (initial) => ({ ...(await buildContext(initial as ContextSeed, clock, config.trustProxy)), stripe, rateLimits }),
     maskedErrors: { maskError },
     renderGraphiQL: renderLocalGraphiQL,
-    plugins: [useCookies(), useCookieCsrfPrevention(), useTranslatedDomainErrors()],
+    plugins: [useCookies(), useCookieCsrfPrevention(), useTranslatedDomainErrors(), useInputBounds()],
     graphiql: {
       title: 'Class booking API',
       subscriptionsProtocol: 'WS',
