@@ -34,6 +34,8 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** How often open sockets have their login checked again (expiry); revocations close them at once. */
   socketAuthCheckMs: number;
+  /** Largest request body accepted (GraphQL and webhooks); larger ones answer 413. */
+  maxBodyBytes: number;
 }
 
 export interface RateLimitConfig {
@@ -96,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyPrefix: env.RATE_LIMIT_PREFIX || 'rate-limit',
     },
     socketAuthCheckMs: positiveInteger(env, 'SOCKET_AUTH_CHECK_MS', 30_000),
+    maxBodyBytes: positiveInteger(env, 'MAX_BODY_BYTES', 1024 * 1024),
   };
 }
 

@@ -30,6 +30,7 @@ import { handleStripeWebhook, STRIPE_WEBHOOK_PATH } from './payments/webhook.js'
 import { schema, testClockSchema } from './schema/index.js';
 import { useTranslatedDomainErrors } from './translate-errors.js';
 import { useInputBounds } from './input-bounds.js';
+import { useBodyLimit } from './body-limit.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -139,7 +140,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     context: async (initial) => ({ ...(await buildContext(initial as ContextSeed, clock, config.trustProxy)), stripe, rateLimits }),
     maskedErrors: { maskError },
     renderGraphiQL: renderLocalGraphiQL,
-    plugins: [useCookies(), useCookieCsrfPrevention(), useTranslatedDomainErrors(), useInputBounds()],
+    plugins: [useBodyLimit(config.maxBodyBytes), useCookies(), useCookieCsrfPrevention(), useTranslatedDomainErrors(), useInputBounds()],
     graphiql: {
       title: 'Class booking API',
       subscriptionsProtocol: 'WS',
@@ -165,7 +166,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
 
   const httpServer = createServer((req, res) => {
     if (req.method === 'POST' && req.url?.split('?')[0] === STRIPE_WEBHOOK_PATH) {
-      handleStripeWebhook(req, res, { stripe, webhookSecret: config.stripeWebhookSecret, clock }).catch((error) => {
+      handleStripeWebhook(req, res, { stripe, webhookSecret: config.stripeWebhookSecret, clock, maxBodyBytes: config.maxBodyBytes }).catch((error) => {
         logger.error({ err: error }, 'Stripe webhook failed');
         if (!res.headersSent) res.writeHead(500).end();
       });
