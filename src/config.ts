@@ -44,6 +44,8 @@ export interface Config {
   introspection: boolean;
   /** What one client may hold on graphql-ws (src/ws-limits.ts). */
   socketLimits: SocketLimitConfig;
+  /** Largest request body accepted (GraphQL and webhooks); larger ones answer 413. */
+  maxBodyBytes: number;
 }
 
 export interface OperationLimitConfig {
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSocketsPerAddress: positiveInteger(env, 'WS_MAX_SOCKETS_PER_ADDRESS', 50),
       connectionInitTimeoutMs: positiveInteger(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3_000),
     },
+    maxBodyBytes: positiveInteger(env, 'MAX_BODY_BYTES', 1024 * 1024),
   };
 }
 

@@ -24,7 +24,14 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/
 /** Serves GET /graphiql/<file> from the package's dist folder; false when the path is not one. */
 export async function serveGraphiQLAsset(url: string, res: ServerResponse): Promise<boolean> {
   if (!url.startsWith(GRAPHIQL_ASSETS_PATH)) return false;
-  const relative = normalize(decodeURIComponent(url.slice(GRAPHIQL_ASSETS_PATH.length).split('?')[0] ?? ''));
+  let relative: string;
+  try {
+    relative = normalize(decodeURIComponent(url.slice(GRAPHIQL_ASSETS_PATH.length).split('?')[0] ?? ''));
+  } catch {
+    // Malformed percent-encoding names no file.
+    res.writeHead(404).end();
+    return true;
+  }
   const file = join(ASSETS_DIR, relative);
   const type = TYPES[file.slice(file.lastIndexOf('.'))];
   if (!file.startsWith(ASSETS_DIR + sep) || !type || !(await stat(file).catch(() => null))?.isFile()) {

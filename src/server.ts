@@ -31,6 +31,8 @@ import { handleStripeWebhook, STRIPE_WEBHOOK_PATH } from './payments/webhook.js'
 import { schema, testClockSchema } from './schema/index.js';
 import { useTranslatedDomainErrors } from './translate-errors.js';
 import { createSocketLimits } from './ws-limits.js';
+import { useInputBounds } from './input-bounds.js';
+import { useBodyLimit } from './body-limit.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -141,9 +143,11 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     maskedErrors: { maskError },
     renderGraphiQL: renderLocalGraphiQL,
     plugins: [
+      useBodyLimit(config.maxBodyBytes),
       useCookies(),
       useCookieCsrfPrevention(),
       useTranslatedDomainErrors(),
+      useInputBounds(),
       ...useOperationLimits({ limits: config.operationLimits, introspection: config.introspection, blockFieldSuggestions: config.production }),
     ],
     parserAndValidationCache: { errorCache: uncachedErrors },
@@ -170,7 +174,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
 
   const httpServer = createServer((req, res) => {
     if (req.method === 'POST' && req.url?.split('?')[0] === STRIPE_WEBHOOK_PATH) {
-      handleStripeWebhook(req, res, { stripe, webhookSecret: config.stripeWebhookSecret, clock }).catch((error) => {
+      handleStripeWebhook(req, res, { stripe, webhookSecret: config.stripeWebhookSecret, clock, maxBodyBytes: config.maxBodyBytes }).catch((error) => {
         logger.error({ err: error }, 'Stripe webhook failed');
         if (!res.headersSent) res.writeHead(500).end();
       });

@@ -1,8 +1,21 @@
 import { handleStreamOrSingleExecutionResult, type Plugin } from '@envelop/core';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Context } from './context.js';
 import { DomainError, ValidationError } from './domain/errors.js';
+import type { Locale } from './i18n/messages.js';
 import { translate } from './i18n/translate.js';
+
+/** A business error as a GraphQL error: its code (and a validation's `field`), its message translated. */
+export function translatedGraphQLError(
+  error: DomainError,
+  locale: Locale,
+  location: Pick<GraphQLErrorOptions, 'nodes' | 'path'> = {},
+): GraphQLError {
+  return new GraphQLError(translate(locale, error.messageKey, error.params), {
+    ...location,
+    extensions: { code: error.code, ...(error instanceof ValidationError ? { field: error.field } : {}) },
+  });
+}
 
 /**
  * A business error that escapes outside a typed mutation result (a query refusing another
@@ -14,14 +27,7 @@ export function useTranslatedDomainErrors(): Plugin<Context> {
   const rewrite = (errors: readonly GraphQLError[] | undefined, context: Context) =>
     errors?.map((error) =>
       error.originalError instanceof DomainError
-        ? new GraphQLError(translate(context.locale, error.originalError.messageKey, error.originalError.params), {
-            nodes: error.nodes,
-            path: error.path,
-            extensions: {
-              code: error.originalError.code,
-              ...(error.originalError instanceof ValidationError ? { field: error.originalError.field } : {}),
-            },
-          })
+        ? translatedGraphQLError(error.originalError, context.locale, { nodes: error.nodes, path: error.path })
         : error,
     );
   const translated =

@@ -1,4 +1,5 @@
 import type { Audience, BillingPeriod, LateCancellation, OfferKind } from '../generated/prisma/enums.js';
+import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_POSTAL_CODE_LENGTH } from './input-limits.js';
 import { Issues } from './validation.js';
 
 // Pure checks of catalogue inputs. Each throws one ValidationError listing every problem.
@@ -9,13 +10,15 @@ export interface VenueInput {
   city: string;
   latitude: number;
   longitude: number;
+  postalCode?: string | null;
 }
 
 export function validateVenue(input: VenueInput): void {
   new Issues()
-    .text('name', input.name)
+    .text('name', input.name, { max: MAX_NAME_LENGTH })
     .text('address', input.address, { max: 500 })
-    .text('city', input.city)
+    .text('city', input.city, { max: MAX_NAME_LENGTH })
+    .text('postalCode', input.postalCode, { required: false, max: MAX_POSTAL_CODE_LENGTH })
     .when(!(input.latitude >= -90 && input.latitude <= 90), 'latitude', 'validation.latitude')
     .when(!(input.longitude >= -180 && input.longitude <= 180), 'longitude', 'validation.longitude')
     .throwIfAny();
@@ -32,6 +35,8 @@ export interface ActivityInput {
   maxAgeMonths?: number | null;
   cancellationNoticeHours: number;
   lateCancellation?: LateCancellation | null;
+  /** Public: shown on the schedule. */
+  description?: string | null;
 }
 
 /** Notice longer than this is surely a mistake (a month). */
@@ -40,7 +45,8 @@ export const MAX_NOTICE_HOURS = 24 * 31;
 export function validateActivity(input: ActivityInput): void {
   const { minAgeMonths: min, maxAgeMonths: max } = input;
   new Issues()
-    .text('name', input.name)
+    .text('name', input.name, { max: MAX_NAME_LENGTH })
+    .text('description', input.description, { required: false, max: MAX_DESCRIPTION_LENGTH })
     .when(min != null && min < 0, 'minAgeMonths', 'validation.nonNegative')
     .when(max != null && max < 0, 'maxAgeMonths', 'validation.nonNegative')
     .when(min != null && max != null && min >= 0 && max >= 0 && min > max, 'maxAgeMonths', 'validation.ageRange')
@@ -82,6 +88,8 @@ export interface OfferInput {
   period?: BillingPeriod | null;
   rolloverCapMultiplier?: number | null;
   commitmentPeriods?: number | null;
+  /** Public: shown with the offer. */
+  description?: string | null;
 }
 
 /** Credits an offer grants when the input does not say: one class for single-class kinds. */
@@ -99,7 +107,8 @@ export function validateOffer(input: OfferInput): void {
   const credits = input.credits ?? defaultCredits(input.kind);
   const subscription = input.kind === 'SUBSCRIPTION';
   new Issues()
-    .text('name', input.name)
+    .text('name', input.name, { max: MAX_NAME_LENGTH })
+    .text('description', input.description, { required: false, max: MAX_DESCRIPTION_LENGTH })
     .when(input.priceCents < 0, 'priceCents', 'validation.nonNegative')
     .when(input.priceCents > MAX_PRICE_CENTS, 'priceCents', 'validation.tooLarge', { max: MAX_PRICE_CENTS })
     .when(input.commitmentPeriods != null && input.commitmentPeriods < 0, 'commitmentPeriods', 'validation.nonNegative')

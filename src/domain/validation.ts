@@ -1,5 +1,6 @@
 import type { MessageKey, MessageParams } from '../i18n/messages.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
+import { MAX_TIME_ZONE_LENGTH } from './input-limits.js';
 
 /** Collects every problem of an input, then throws them together as one ValidationError. */
 export class Issues {
@@ -55,6 +56,7 @@ export function isValidSlug(slug: string): boolean {
 }
 
 export function isValidTimeZone(timeZone: string): boolean {
+  if (timeZone.length > MAX_TIME_ZONE_LENGTH) return false;
   if (!timeZone.includes('/') && timeZone !== 'UTC') return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone });

@@ -7,8 +7,8 @@ import type { StripeClient } from './stripe.js';
 
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
 
-/** Stripe's events are a few kilobytes; anything much larger is not Stripe. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Stripe's events are a few kilobytes; anything much larger is not Stripe (MAX_BODY_BYTES). */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * `POST /webhooks/stripe`: verifies the `stripe-signature` of the raw body (400 when it does not
@@ -18,17 +18,16 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export async function handleStripeWebhook(
   req: IncomingMessage,
   res: ServerResponse,
-  setup: { stripe: StripeClient | null; webhookSecret: string | undefined; clock: Clock },
+  setup: { stripe: StripeClient | null; webhookSecret: string | undefined; clock: Clock; maxBodyBytes?: number },
 ): Promise<void> {
-  if (!setup.stripe || !setup.webhookSecret) {
-    reply(res, 503, { error: 'Stripe webhooks are not configured on this server.' });
+  const maxBytes = setup.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const body = Number(req.headers['content-length'] ?? 0) > maxBytes ? null : await readBody(req, maxBytes);
+  if (!body) {
+    refuseTooLarge(req, res);
     return;
   }
-  let body: Buffer;
-  try {
-    body = await readBody(req);
-  } catch {
-    reply(res, 413, { error: 'Body too large.' });
+  if (!setup.stripe || !setup.webhookSecret) {
+    reply(res, 503, { error: 'Stripe webhooks are not configured on this server.' });
     return;
   }
   let event: Stripe.Event;
@@ -49,22 +48,52 @@ export async function handleStripeWebhook(
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The body, or null as soon as it passes `maxBytes` (what was read is dropped). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('too large'));
-        req.destroy();
+      if (size > maxBytes) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        chunks.length = 0;
+        resolve(null);
         return;
       }
       chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.on('end', onEnd);
     req.on('error', reject);
   });
+}
+
+/** How long, and how much, a refused body is read and dropped so the 413 reaches the client. */
+const DRAIN_MS = 5_000;
+const DRAIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * 413 without resetting the connection: the answer goes first, then the rest of the body is read
+ * and dropped (a client still sending would otherwise get a reset instead of the answer), within
+ * bounds, and the connection closes.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  if (!res.headersSent) {
+    res.writeHead(413, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' });
+    res.end(JSON.stringify({ error: 'Body too large.' }));
+  }
+  let drained = 0;
+  const stop = setTimeout(() => req.destroy(), DRAIN_MS).unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_BYTES) req.destroy();
+  });
+  req.once('close', () => clearTimeout(stop));
+  req.on('error', () => {});
+  req.resume();
 }
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {

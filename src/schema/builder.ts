@@ -10,6 +10,7 @@ import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import { isCoachForBeneficiary, isCoachOfSession, isStaff, isStaffForBeneficiary, isStaffForMember } from '../services/access.js';
+import { MAX_NODE_IDS } from '../domain/input-limits.js';
 import { decodeGlobalIdOrNothing } from './common/ids.js';
 
 export interface AuthScopes {
@@ -103,12 +104,20 @@ export const builder = new SchemaBuilder<{
       resolve: (_root, args, _context, _info, resolveNode) => (args.id.typename ? resolveNode(args.id) : null),
     },
     nodesQueryOptions: {
-      args: { ids: { description: 'Global IDs.' } },
-      resolve: (_root, args, _context, _info, resolveNodes) =>
-        resolveNodes(args.ids.filter((id) => id.typename)).then((nodes) => {
+      // The bound is checked before any ID is decoded (src/input-bounds.ts).
+      args: { ids: { description: `Global IDs (at most ${MAX_NODE_IDS}).`, extensions: { maxItems: MAX_NODE_IDS } } },
+      resolve: (_root, args, _context, _info, resolveNodes) => {
+        const all = args.ids;
+        const known = all.filter((id) => id.typename);
+        if (known.length === 0) return all.map(() => null);
+        // plugin-relay's callback loads `args.ids` whatever it is given, and an ID naming no type
+        // fails there with a raw " has not been implemented": hand it only the known ones.
+        (args as { ids: typeof all }).ids = known;
+        return resolveNodes(known).then((nodes) => {
           let next = 0;
-          return args.ids.map((id) => (id.typename ? nodes[next++] : null));
-        }),
+          return all.map((id) => (id.typename ? nodes[next++] : null));
+        });
+      },
       description: 'Fetches several objects by their global IDs.',
       // Each ID is a lookup: the cost grows with the list, so that aliasing `nodes` cannot multiply it.
       complexity: (args) => ({ field: args.ids.length, multiplier: args.ids.length }),

@@ -3,6 +3,7 @@ import { prisma } from '../db/client.js';
 import { transaction, type Tx } from '../db/transaction.js';
 import { ExtensionNotAllowedError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { addLocalDays } from '../domain/time.js';
+import { MAX_NOTE_LENGTH } from '../domain/input-limits.js';
 import type { DueJob, Entitlement } from '../generated/prisma/client.js';
 import { requireStaff } from './access.js';
 import { appendEntry, lockEntitlement, scheduleExpiry } from './ledger.js';
@@ -76,6 +77,7 @@ export async function adjustCredits(
   const staffId = await requireStaff(context, existing.organizationId);
   const note = input.note.trim();
   if (!note) throw new ValidationError([{ field: ['note'], messageKey: 'validation.reasonRequired' }]);
+  if (note.length > MAX_NOTE_LENGTH) throw new ValidationError([{ field: ['note'], messageKey: 'validation.tooLong', params: { max: MAX_NOTE_LENGTH } }]);
   if (!Number.isInteger(input.delta) || input.delta === 0 || Math.abs(input.delta) > 1000) {
     throw new ValidationError([{ field: ['delta'], messageKey: 'validation.adjustment' }]);
   }

@@ -17,6 +17,7 @@ import {
   type ProfileInput,
   type SignUpInput,
 } from '../domain/members.js';
+import { Issues, PASSWORD_MAX_LENGTH } from '../domain/validation.js';
 import { calendarDate, DEFAULT_TIME_ZONE } from '../domain/time.js';
 import type { Beneficiary, Member } from '../generated/prisma/client.js';
 import { joinOrganization, requireStaff, requireViewer } from './access.js';
@@ -63,6 +64,8 @@ export async function signUp(context: Context, input: SignUpInput & { setCookie?
 export async function logIn(context: Context, input: { email: string; password: string; setCookie?: boolean | null }): Promise<Authenticated> {
   const email = validateEmailInput(input.email);
   await context.rateLimits?.consume('logIn', { email, address: context.clientAddress });
+  // No stored password is longer (signUp and resets refuse it): not worth hashing.
+  new Issues().when(input.password.length > PASSWORD_MAX_LENGTH, 'password', 'validation.password.tooLong', { max: PASSWORD_MAX_LENGTH }).throwIfAny();
   const member = await prisma.member.findUnique({ where: { email } });
   // Verify even when the email is unknown or has no password yet, so the answer takes as long
   // either way and says nothing about the account.

@@ -15,6 +15,7 @@ import { amountDue, checkPayment, formatMoney, statusAfterPayment } from '../dom
 import type { CreditNote, Order } from '../generated/prisma/client.js';
 import { addLocalDays } from '../domain/time.js';
 import { Issues, normalizeEmail } from '../domain/validation.js';
+import { MAX_PROMO_CODE_INPUT_LENGTH } from '../domain/input-limits.js';
 import type { PaymentMethod } from '../generated/prisma/enums.js';
 import { holdLiveMember, isMemberOf, joinOrganization, requireOwnerOrStaff, requireStaff } from './access.js';
 import { createEntitlement, scheduleExpiry } from './ledger.js';
@@ -43,6 +44,7 @@ export async function purchaseOffer(
   if (!offer.active) throw new ValidationError([{ field: ['offerId'], messageKey: 'validation.offerInactive' }]);
 
   const promoCode = input.promoCode?.trim() || null;
+  new Issues().text('promoCode', promoCode, { required: false, max: MAX_PROMO_CODE_INPUT_LENGTH }).throwIfAny();
 
   const now = context.clock.now();
   try {

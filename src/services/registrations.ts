@@ -9,6 +9,7 @@ import { paymentLink } from '../links.js';
 import { joinOrganization, requireOwnerOrStaff, requireStaff } from './access.js';
 import { queueEmail } from './notifications.js';
 import { completeOrder } from './orders.js';
+import { MAX_POSTAL_CODE_LENGTH } from '../domain/input-limits.js';
 
 // Registration review (001): an organisation may require staff to verify a beneficiary's
 // registration (identity form) before payment is unlocked. Orders made meanwhile wait in
@@ -82,7 +83,7 @@ function cleanDetails(details: RegistrationDetails): Record<string, string> {
   if (details.sex) clean.sex = details.sex;
   else issues.add('details.sex', 'validation.required');
   for (const field of TEXT_FIELDS) {
-    issues.text(`details.${field}`, details[field], { required: REQUIRED.has(field), max: 200 });
+    issues.text(`details.${field}`, details[field], { required: REQUIRED.has(field), max: field === 'postalCode' ? MAX_POSTAL_CODE_LENGTH : 200 });
     const value = details[field]?.trim();
     if (value) clean[field] = value;
   }

@@ -22,6 +22,7 @@ import { SessionRef } from '../catalogue/types.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
 import { AttendanceStatusEnum, BookingRef } from './types.js';
+import { bounds } from '../common/input-bounds.js';
 
 defineMutation('bookSession', {
   description:
@@ -105,7 +106,7 @@ defineMutation('restoreCredit', {
   authScopes: { loggedIn: true },
   input: (t) => ({
     bookingId: t.id({ required: true, description: 'The booking whose credit was lost.' }),
-    note: t.string({ required: true, description: 'Why (e.g. the medical certificate’s reference).' }),
+    note: t.string({ required: true, description: 'Why (e.g. the medical certificate’s reference; 500 characters at most).', ...bounds({ multiline: true }) }),
   }),
   errors: [CreditNotRestorableError],
   resolve: async (input, context) => ({
@@ -141,7 +142,7 @@ defineMutation('cancelSession', {
   authScopes: { loggedIn: true },
   input: (t) => ({
     sessionId: t.id({ required: true, description: 'The session.' }),
-    reason: t.string({ required: true, description: 'Told to the members (e.g. “pool closed”).' }),
+    reason: t.string({ required: true, description: 'Told to the members (e.g. “pool closed”; 500 characters at most).', ...bounds({ multiline: true }) }),
   }),
   errors: [SessionAlreadyCancelledError, SessionNotBookableError],
   resolve: async (input, context) => ({

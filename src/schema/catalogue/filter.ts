@@ -1,11 +1,17 @@
 import { ValidationError } from '../../domain/errors.js';
+import { MAX_SESSION_FILTER_IDS } from '../../domain/input-limits.js';
 import { builder } from '../builder.js';
 import { decodeId, decodeIds } from '../common/ids.js';
+import { bounds } from '../common/input-bounds.js';
 
 export const SessionFilter = builder.inputType('SessionFilter', {
   description: 'Selects sessions. Every field given must match; `ids` or `organizationId` narrows the most.',
   fields: (t) => ({
-    ids: t.idList({ required: false, description: 'Only these sessions.' }),
+    ids: t.idList({
+      required: false,
+      description: `Only these sessions (at most ${MAX_SESSION_FILTER_IDS}).`,
+      ...bounds({ maxItems: MAX_SESSION_FILTER_IDS }),
+    }),
     organizationId: t.id({ required: false, description: "Only this organization's sessions." }),
     venueId: t.id({ required: false, description: 'Only sessions at this venue.' }),
     activityId: t.id({ required: false, description: 'Only sessions of this activity.' }),

@@ -9,6 +9,8 @@ import {
 } from '../../services/catalogue.js';
 import { defineMutation } from '../common/mutation.js';
 import { decodeId, decodeIds } from '../common/ids.js';
+import { bounds } from '../common/input-bounds.js';
+import { MAX_DESCRIPTION_LENGTH, MAX_OFFER_ACTIVITIES, MAX_OFFER_VENUES, MAX_POSTAL_CODE_LENGTH } from '../../domain/input-limits.js';
 import {
   ActivityKindEnum,
   ActivityRef,
@@ -30,9 +32,9 @@ defineMutation('createVenue', {
   input: (t) => ({
     organizationId: t.id({ required: true, description: organizationIdField }),
     name: t.string({ required: true, description: 'Display name.' }),
-    address: t.string({ required: true, description: 'Street address.' }),
+    address: t.string({ required: true, description: 'Street address (500 characters at most; may span lines).', ...bounds({ multiline: true }) }),
     city: t.string({ required: true, description: 'City.' }),
-    postalCode: t.string({ required: false, description: 'Postal code.' }),
+    postalCode: t.string({ required: false, description: `Postal code (${MAX_POSTAL_CODE_LENGTH} characters at most).` }),
     latitude: t.float({ required: true, description: 'WGS 84 latitude, -90 to 90.' }),
     longitude: t.float({ required: true, description: 'WGS 84 longitude, -180 to 180.' }),
   }),
@@ -73,7 +75,7 @@ defineMutation('createActivity', {
   input: (t) => ({
     organizationId: t.id({ required: true, description: organizationIdField }),
     name: t.string({ required: true, description: 'Display name.' }),
-    description: t.string({ required: false, description: 'Longer description.' }),
+    description: t.string({ required: false, description: `Longer description, public (${MAX_DESCRIPTION_LENGTH} characters at most).`, ...bounds({ multiline: true }) }),
     audience: t.field({ type: AudienceEnum, required: true, description: 'ADULT or CHILD.' }),
     minAgeMonths: t.int({ required: false, description: 'Minimum age in months on the session date.' }),
     maxAgeMonths: t.int({ required: false, description: 'Maximum age in months on the session date.' }),
@@ -137,7 +139,7 @@ defineMutation('createOffer', {
     organizationId: t.id({ required: true, description: organizationIdField }),
     kind: t.field({ type: OfferKindEnum, required: true, description: 'Kind of offer.' }),
     name: t.string({ required: true, description: 'Display name.' }),
-    description: t.string({ required: false, description: 'Longer description and terms.' }),
+    description: t.string({ required: false, description: `Longer description and terms, public (${MAX_DESCRIPTION_LENGTH} characters at most).`, ...bounds({ multiline: true }) }),
     priceCents: t.int({ required: true, description: 'Price including tax, in cents (per period for a subscription).' }),
     credits: t.int({
       required: false,
@@ -150,8 +152,16 @@ defineMutation('createOffer', {
       description: 'Subscriptions only: cap on available credits as a multiple of the allowance (default 2).',
     }),
     commitmentPeriods: t.int({ required: false, description: 'Subscriptions only: minimum number of periods.' }),
-    activityIds: t.idList({ required: false, description: 'Activities its credits can book; none means all.' }),
-    venueIds: t.idList({ required: false, description: 'Venues its credits can book; none means all.' }),
+    activityIds: t.idList({
+      required: false,
+      description: `Activities its credits can book (at most ${MAX_OFFER_ACTIVITIES}); none means all.`,
+      ...bounds({ maxItems: MAX_OFFER_ACTIVITIES }),
+    }),
+    venueIds: t.idList({
+      required: false,
+      description: `Venues its credits can book (at most ${MAX_OFFER_VENUES}); none means all.`,
+      ...bounds({ maxItems: MAX_OFFER_VENUES }),
+    }),
   }),
   resolve: async (input, context) => ({
     offer: await createOffer(context, {

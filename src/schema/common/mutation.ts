@@ -3,6 +3,7 @@ import type { Context } from '../../context.js';
 import type { AuthScopes } from '../builder.js';
 import { builder, capitalize } from '../builder.js';
 import { COMMON_ERRORS } from './errors.js';
+import { checkInputBounds } from './input-bounds.js';
 
 export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 type ErrorClass = new (...args: never[]) => Error;
@@ -58,8 +59,14 @@ export function defineMutation<Input extends InputFieldMap, Success extends obje
         union: { name: `${typeName}Result`, description: `Result of \`${name}\`: \`${typeName}Success\` or an error.` },
       },
       args: InputType ? { input: t.arg({ type: InputType, required: true, description: `See \`${typeName}Input\`.` }) } : {},
-      resolve: (_root, args, context) =>
-        definition.resolve(((args as unknown as { input?: InputShapeFromFields<Input> }).input ?? {}) as InputShapeFromFields<Input>, context) as never,
+      resolve: (_root, args, context, info) => {
+        const input = (args as unknown as { input?: InputShapeFromFields<Input> }).input;
+        // The safety net (control characters, hard length and list bounds) before any use case
+        // decodes an ID or reads a row; meaningful bounds are the domain validators' job.
+        const inputArgument = info.parentType.getFields()[info.fieldName]?.args.find((arg) => arg.name === 'input');
+        if (input !== undefined && inputArgument) checkInputBounds(input, inputArgument.type);
+        return definition.resolve((input ?? {}) as InputShapeFromFields<Input>, context) as never;
+      },
     }),
   );
 }

@@ -3,6 +3,7 @@ import { adjustCredits, extendValidity } from '../../services/entitlements.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
 import { EntitlementRef } from './types.js';
+import { bounds } from '../common/input-bounds.js';
 
 defineMutation('extendValidity', {
   description:
@@ -11,7 +12,7 @@ defineMutation('extendValidity', {
   input: (t) => ({
     entitlementId: t.id({ required: true, description: 'The entitlement.' }),
     days: t.int({ required: true, description: 'Calendar days to add to the end of validity (1 to 366).' }),
-    reason: t.string({ required: true, description: 'Why (closure, certificate…).' }),
+    reason: t.string({ required: true, description: 'Why (closure, certificate…; 500 characters at most).', ...bounds({ multiline: true }) }),
   }),
   errors: [ExtensionNotAllowedError],
   resolve: async (input, context) => ({
@@ -29,7 +30,7 @@ defineMutation('adjustCredits', {
   input: (t) => ({
     entitlementId: t.id({ required: true, description: 'The entitlement.' }),
     delta: t.int({ required: true, description: 'Credits to add (positive) or remove (negative).' }),
-    note: t.string({ required: true, description: 'Why.' }),
+    note: t.string({ required: true, description: 'Why (500 characters at most).', ...bounds({ multiline: true }) }),
   }),
   resolve: async (input, context) => ({
     entitlement: await adjustCredits(context, { ...input, entitlementId: decodeId(input.entitlementId, 'Entitlement', 'entitlementId') }),

@@ -22,6 +22,8 @@ import type { Authenticated } from '../../services/auth-sessions.js';
 import { requestPasswordReset, resetPassword } from '../../services/passwords.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
+import { bounds } from '../common/input-bounds.js';
+import { MAX_BENEFICIARIES_AT_ONCE } from '../../domain/members.js';
 import { defineMutation, type Types } from '../common/mutation.js';
 import { BeneficiaryRef, LocaleEnum, MemberRef } from './types.js';
 
@@ -186,7 +188,12 @@ defineMutation('createMember', {
     firstName: t.string({ required: true, description: 'First name.' }),
     lastName: t.string({ required: true, description: 'Last name.' }),
     phone: t.string({ required: false, description: 'Phone number.' }),
-    beneficiaries: t.field({ type: [BeneficiaryInput], required: false, description: 'The people they book for (at most 10 at once).' }),
+    beneficiaries: t.field({
+      type: [BeneficiaryInput],
+      required: false,
+      description: `The people they book for (at most ${MAX_BENEFICIARIES_AT_ONCE} at once).`,
+      ...bounds({ maxItems: MAX_BENEFICIARIES_AT_ONCE }),
+    }),
   }),
   resolve: async (input, context) => {
     const organizationId = decodeId(input.organizationId, 'Organization', ['organizationId']);

@@ -9,6 +9,7 @@ import { cancelOrder, issueCreditNote, purchaseOffer, recordPayment } from '../.
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
 import { CreditNoteRef, DeskPaymentMethodEnum, OrderRef } from './types.js';
+import { bounds } from '../common/input-bounds.js';
 
 defineMutation('purchaseOffer', {
   description:
@@ -73,7 +74,7 @@ defineMutation('issueCreditNote', {
     organizationId: t.id({ required: true, description: 'The organization (staff only).' }),
     memberEmail: t.string({ required: true, description: 'The member’s login email (any case).' }),
     amountCents: t.int({ required: true, description: 'Amount in cents.' }),
-    reason: t.string({ required: true, description: 'Why (pool closed for good, goodwill…).' }),
+    reason: t.string({ required: true, description: 'Why (pool closed for good, goodwill…; 500 characters at most).', ...bounds({ multiline: true }) }),
   }),
   resolve: async (input, context) => ({
     creditNote: await issueCreditNote(context, { ...input, organizationId: decodeId(input.organizationId, 'Organization', 'organizationId') }),

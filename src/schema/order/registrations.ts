@@ -6,6 +6,7 @@ import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
 import { ownedOrStaffed } from '../common/visibility.js';
 import { OrganizationRef } from '../organization/types.js';
+import { bounds } from '../common/input-bounds.js';
 
 // Registration review (001): staff verify a beneficiary's registration before payment is unlocked.
 
@@ -57,7 +58,7 @@ export const RegistrationDetailsInput = builder.inputType('RegistrationDetailsIn
     sex: t.field({ type: SexEnum, required: true, description: 'Sex.' }),
     nationality: t.string({ required: false, description: DETAIL_FIELDS.nationality }),
     birthplace: t.string({ required: false, description: DETAIL_FIELDS.birthplace }),
-    address: t.string({ required: true, description: DETAIL_FIELDS.address }),
+    address: t.string({ required: true, description: DETAIL_FIELDS.address, ...bounds({ multiline: true }) }),
     postalCode: t.string({ required: true, description: DETAIL_FIELDS.postalCode }),
     city: t.string({ required: true, description: DETAIL_FIELDS.city }),
     phone: t.string({ required: true, description: DETAIL_FIELDS.phone }),
@@ -156,7 +157,7 @@ defineMutation('reviewRegistration', {
   input: (t) => ({
     registrationId: t.id({ required: true, description: 'The registration (staff of its organization only).' }),
     approve: t.boolean({ required: true, description: 'True to verify, false to reject.' }),
-    note: t.string({ required: false, description: 'For the member: what was checked, or what to correct (1000 characters at most).' }),
+    note: t.string({ required: false, description: 'For the member: what was checked, or what to correct (1000 characters at most).', ...bounds({ multiline: true }) }),
   }),
   resolve: async (input, context) => ({
     registration: await reviewRegistration(context, {

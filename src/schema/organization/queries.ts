@@ -1,4 +1,5 @@
 import { prisma } from '../../db/client.js';
+import { isValidSlug } from '../../domain/validation.js';
 import { builder } from '../builder.js';
 
 builder.queryField('organization', (t) =>
@@ -9,6 +10,7 @@ builder.queryField('organization', (t) =>
     authScopes: { public: true },
     skipTypeScopes: true,
     args: { slug: t.arg.string({ required: true, description: 'The organization slug, e.g. "aquababyclub".' }) },
-    resolve: (query, _root, args) => prisma.organization.findUnique({ ...query, where: { slug: args.slug } }),
+    // Not a slug (too long, wrong characters): no organization has it, no need to ask.
+    resolve: (query, _root, args) => (isValidSlug(args.slug) ? prisma.organization.findUnique({ ...query, where: { slug: args.slug } }) : null),
   }),
 );
