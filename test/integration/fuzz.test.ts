@@ -16,6 +16,7 @@ import {
 } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFUSAL_CODES } from '../../src/operation-limits.js';
 import { ERROR_CODES } from '../../src/domain/errors.js';
 import { schema } from '../../src/schema/index.js';
 import type { App } from '../../src/server.js';
@@ -42,7 +43,16 @@ const FIELDS: [Kind, string][] = (['query', 'mutation', 'subscription'] as const
 );
 
 /** Codes an answer may carry: the domain's (API.md) and GraphQL's own refusals of a request. */
-const KNOWN_CODES = new Set<string>([...ERROR_CODES, 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST']);
+// The business codes, Yoga's protocol codes, the operation limits' refusals, and a body over MAX_BODY_BYTES.
+const KNOWN_CODES = new Set<string>([
+  ...ERROR_CODES,
+  ...Object.values(REFUSAL_CODES),
+  'PAYLOAD_TOO_LARGE',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+]);
 /**
  * Uncoded messages that are still the client's mistake, not a bug: graphql-js variable coercion and
  * Pothos' pagination checks (page size, cursor), which echo nothing of the input but its name.
