@@ -289,7 +289,8 @@ describe('logs', () => {
     }
     expect(lines.filter((line) => Number(line.level) >= ERROR)).toEqual([]);
     expect(withStack()).toEqual([]);
-    expect(lines.map((line) => line.msg)).toEqual(['unparsable operation', 'invalid operation', 'client error', 'operation refused']);
+    // The UNAUTHENTICATED refusal is a business answer, translated like a query's, and not logged.
+    expect(lines.map((line) => line.msg)).toEqual(['unparsable operation', 'invalid operation', 'operation refused']);
   });
 
   it('logs a real bug at error level, with its stack', () => {
