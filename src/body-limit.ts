@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGraphQLError } from '@graphql-tools/utils';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from './context.js';
@@ -63,4 +64,40 @@ export function useBodyLimit(maxBytes: number): Plugin<Record<string, unknown>, 
       });
     },
   };
+}
+
+/** How long, and how much, a refused body is read and dropped so that the 413 reaches the client. */
+const DRAIN_MS = 5_000;
+const DRAIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * 413 for a body over `maxBytes`, on any route, without resetting the connection: most clients
+ * (fetch among them) report a reset, not the answer, when the server closes while they still send.
+ * So the rest of the body is read and dropped first, within bounds (beyond them the connection is
+ * cut), then the answer is written and the connection closed.
+ */
+export function refuseOversizedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
+  const accept = req.headers['accept-language'];
+  const message = translate(localeFromAcceptLanguage(typeof accept === 'string' ? accept : null), 'error.payloadTooLarge', { max: maxBytes });
+  let drained = 0;
+  const cut = () => req.destroy();
+  const stop = setTimeout(cut, DRAIN_MS).unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_BYTES) cut();
+  });
+  req.once('end', () => {
+    clearTimeout(stop);
+    if (res.headersSent) return;
+    res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+    res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+  });
+  req.once('close', () => clearTimeout(stop));
+  req.on('error', () => {});
+  req.resume();
+}
+
+/** Whether the request announces a body over `maxBytes` (chunked bodies are counted as they come). */
+export function announcesOversizedBody(req: IncomingMessage, maxBytes: number): boolean {
+  return Number(req.headers['content-length'] ?? 0) > maxBytes;
 }

@@ -32,7 +32,7 @@ import { schema, testClockSchema } from './schema/index.js';
 import { useTranslatedDomainErrors } from './translate-errors.js';
 import { createSocketLimits } from './ws-limits.js';
 import { useInputBounds } from './input-bounds.js';
-import { useBodyLimit } from './body-limit.js';
+import { announcesOversizedBody, refuseOversizedBody, useBodyLimit } from './body-limit.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -173,6 +173,12 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   };
 
   const httpServer = createServer((req, res) => {
+    // A body announced over the limit is refused before any route reads it (streamed ones are
+    // counted by the route: the GraphQL body limit, the webhook's reader).
+    if (announcesOversizedBody(req, config.maxBodyBytes)) {
+      refuseOversizedBody(req, res, config.maxBodyBytes);
+      return;
+    }
     if (req.method === 'POST' && req.url?.split('?')[0] === STRIPE_WEBHOOK_PATH) {
       handleStripeWebhook(req, res, { stripe, webhookSecret: config.stripeWebhookSecret, clock, maxBodyBytes: config.maxBodyBytes }).catch((error) => {
         logger.error({ err: error }, 'Stripe webhook failed');

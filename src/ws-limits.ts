@@ -14,8 +14,11 @@ interface ConnectionContext {
   /** graphql-ws's operations of this socket, the one being subscribed included. */
   readonly subscriptions: Readonly<Record<string, unknown>>;
   readonly connectionParams?: Readonly<Record<string, unknown>>;
-  readonly extra: { readonly request: IncomingMessage };
+  readonly extra: { readonly request: IncomingMessage; readonly socket: WebSocket };
 }
+
+/** graphql-ws's code for a socket closed for sending too much; the client may reconnect later. */
+export const FLOODED_CLOSE_CODE = 4429;
 
 type VerifyCallback = (verified: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
 
@@ -36,6 +39,7 @@ export interface SocketLimits {
 
 export function createSocketLimits(config: SocketLimitConfig, addressOf: (request: IncomingMessage) => string): SocketLimits {
   const openSockets = new Map<string, number>();
+  const refusals = new WeakMap<WebSocket, number>();
   const socketsOf = (address: string) => openSockets.get(address) ?? 0;
   return {
     // ws calls this and, when verified, completes the upgrade and emits `connection` in the same
@@ -59,6 +63,11 @@ export function createSocketLimits(config: SocketLimitConfig, addressOf: (reques
     tooManySubscriptions(ctx) {
       if (Object.keys(ctx.subscriptions).length <= config.maxSubscriptionsPerSocket) return null;
       const max = config.maxSubscriptionsPerSocket;
+      // A client that keeps pushing past the limit (10,000 subscribes in a burst) is not answered
+      // one by one: after as many refusals as the limit itself, its socket is closed.
+      const refused = (refusals.get(ctx.extra.socket) ?? 0) + 1;
+      refusals.set(ctx.extra.socket, refused);
+      if (refused > max) ctx.extra.socket.close(FLOODED_CLOSE_CODE, 'Too many operations');
       return new GraphQLError(translate(localeOf(ctx), 'error.tooManySubscriptions', { max }), {
         extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', max },
       });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
+import { refuseOversizedBody } from '../body-limit.js';
 import { logger } from '../logger.js';
 import { processStripeEvent } from '../services/payments.js';
 import type { StripeClient } from './stripe.js';
@@ -23,7 +24,7 @@ export async function handleStripeWebhook(
   const maxBytes = setup.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const body = Number(req.headers['content-length'] ?? 0) > maxBytes ? null : await readBody(req, maxBytes);
   if (!body) {
-    refuseTooLarge(req, res);
+    refuseOversizedBody(req, res, maxBytes);
     return;
   }
   if (!setup.stripe || !setup.webhookSecret) {
@@ -69,31 +70,6 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null
     req.on('end', onEnd);
     req.on('error', reject);
   });
-}
-
-/** How long, and how much, a refused body is read and dropped so the 413 reaches the client. */
-const DRAIN_MS = 5_000;
-const DRAIN_BYTES = 16 * 1024 * 1024;
-
-/**
- * 413 without resetting the connection: the answer goes first, then the rest of the body is read
- * and dropped (a client still sending would otherwise get a reset instead of the answer), within
- * bounds, and the connection closes.
- */
-function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
-  if (!res.headersSent) {
-    res.writeHead(413, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' });
-    res.end(JSON.stringify({ error: 'Body too large.' }));
-  }
-  let drained = 0;
-  const stop = setTimeout(() => req.destroy(), DRAIN_MS).unref();
-  req.on('data', (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > DRAIN_BYTES) req.destroy();
-  });
-  req.once('close', () => clearTimeout(stop));
-  req.on('error', () => {});
-  req.resume();
 }
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {

@@ -162,6 +162,16 @@ describe('operations per socket', () => {
     expect(english.of('23')[0]).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }] });
     english.socket.close();
   });
+
+  it('closes a socket that floods past the limit (4429) instead of answering each refusal', async () => {
+    const catalogue = await createCatalogue(app);
+    const flood = await openSocket();
+    for (let i = 1; i <= 10_000; i++) flood.send(subscribeTo(String(i), { venueId: catalogue.venue.id }));
+    expect(await flood.closed).toBe(4429);
+    // At most the limit's worth of refusals was answered; the rest was never worked on.
+    expect(flood.messages.filter((m) => m.type === 'error').length).toBeLessThanOrEqual(20);
+    expect(flood.messages.filter((m) => m.type === 'next').length).toBe(0);
+  });
 });
 
 describe('sockets per client address', () => {
