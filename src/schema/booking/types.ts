@@ -11,6 +11,8 @@ export const BookingStatusEnum = builder.enumType('BookingStatus', {
     LATE_CANCELLED: { description: "Cancelled after the notice deadline: the credit is lost unless the activity re-credits." },
     ATTENDED: { description: 'Staff marked the beneficiary present.' },
     NO_SHOW: { description: 'Staff marked the beneficiary absent: the credit is spent.' },
+    PENDING_PAYMENT: { description: 'Paid online: the seat is held while the member pays, until the organization’s `paymentHoldMinutes` run out.' },
+    EXPIRED: { description: 'An online payment was not made in time: the held seat was freed.' },
   } satisfies Record<BookingStatus, unknown>,
 });
 
