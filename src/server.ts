@@ -7,7 +7,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { bearer, configureTokens } from './auth/tokens.js';
 import { openRateLimits, type RateLimits } from './auth/rate-limits.js';
-import { configureCookies, LOGIN_COOKIE, loginCookieOf, useCookieCsrfPrevention } from './auth/cookies.js';
+import { configureCookies, LOGIN_COOKIE, loginCookieOf, upgradeOriginMayUseCookie, useCookieCsrfPrevention } from './auth/cookies.js';
 import { viewerFromToken, validLogins } from './services/auth-sessions.js';
 import { configureLinks } from './links.js';
 import { type Clock, systemClock, TestClock } from './clock.js';
@@ -67,7 +67,13 @@ function clientAddressOf(incoming: IncomingMessage | undefined, forwardedFor: st
  * bearer token (header or connectionParams) first, else the login cookie (HTTP, or the WebSocket
  * upgrade request). A token that does not hold is refused with INVALID_TOKEN, never anonymous.
  */
-async function buildContext(seed: ContextSeed, clock: Clock, trustProxy: boolean): Promise<Omit<Context, 'rateLimits' | 'stripe'>> {
+interface ContextRules {
+  trustProxy: boolean;
+  /** Origins whose pages may open a socket logged in by the cookie (besides the server's own). */
+  cookieOrigins: readonly string[];
+}
+
+async function buildContext(seed: ContextSeed, clock: Clock, rules: ContextRules): Promise<Omit<Context, 'rateLimits' | 'stripe'>> {
   const params = seed.connectionParams;
   const upgrade = seed.extra?.request;
   const header = (name: string): string | null => {
@@ -78,9 +84,11 @@ async function buildContext(seed: ContextSeed, clock: Clock, trustProxy: boolean
   const authorization = params ? params.authorization : header('authorization');
   const acceptLanguage = params ? (params['accept-language'] ?? params.acceptLanguage ?? header('accept-language')) : header('accept-language');
   const locale = localeFromAcceptLanguage(typeof acceptLanguage === 'string' ? acceptLanguage : null);
-  const clientAddress = clientAddressOf(seed.req ?? upgrade, header('x-forwarded-for'), trustProxy);
+  const clientAddress = clientAddressOf(seed.req ?? upgrade, header('x-forwarded-for'), rules.trustProxy);
   const bearerToken = bearer(authorization);
-  const cookieToken = bearerToken ? null : loginCookieOf(header('cookie'));
+  // Over HTTP, Yoga's CSRF prevention guards the cookie; on a WebSocket upgrade, its Origin does.
+  const cookieAllowed = !upgrade || upgradeOriginMayUseCookie(header('origin'), header('host'), rules.cookieOrigins);
+  const cookieToken = bearerToken || !cookieAllowed ? null : loginCookieOf(header('cookie'));
   const token = bearerToken ?? cookieToken;
   const base = { locale, clock, clientAddress, request: seed.request };
   if (!token) return { ...base, viewer: null };
@@ -134,12 +142,13 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   const stripe = createStripeClient(config);
   if (stripe) setStripeClient(stripe);
   const rateLimits: RateLimits = openRateLimits(config.rateLimits, config.redisUrl);
+  const contextRules: ContextRules = { trustProxy: config.trustProxy, cookieOrigins: [new URL(config.publicUrl).origin, ...config.corsOrigins] };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: config.testClock ? testClockSchema : schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    context: async (initial) => ({ ...(await buildContext(initial as ContextSeed, clock, config.trustProxy)), stripe, rateLimits }),
+    context: async (initial) => ({ ...(await buildContext(initial as ContextSeed, clock, contextRules)), stripe, rateLimits }),
     maskedErrors: { maskError },
     renderGraphiQL: renderLocalGraphiQL,
     plugins: [
@@ -248,7 +257,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       // the socket with 4403 instead of running anonymously.
       onConnect: async (ctx) => {
         try {
-          const context = await buildContext({ connectionParams: ctx.connectionParams, extra: ctx.extra }, clock, config.trustProxy);
+          const context = await buildContext({ connectionParams: ctx.connectionParams, extra: ctx.extra }, clock, contextRules);
           const { viewer } = context;
           if (viewer?.sessionId) {
             const socket = ctx.extra.socket as unknown as WebSocket;

@@ -69,3 +69,15 @@ export function useCookieCsrfPrevention(): Plugin {
     },
   };
 }
+
+/**
+ * Whether a WebSocket upgrade from this page may log in with the cookie. Browsers send cookies on
+ * upgrades, which no CORS check or CSRF header guards: a page of another origin (a sibling
+ * subdomain, where SameSite=Lax does not help) could otherwise open a logged-in socket. Allowed: no
+ * Origin (not a browser), this server's own origin, PUBLIC_URL's, and the CORS_ORIGINS list.
+ */
+export function upgradeOriginMayUseCookie(origin: string | null, host: string | null, trusted: readonly string[]): boolean {
+  if (!origin) return true;
+  if (host && (origin === `http://${host}` || origin === `https://${host}`)) return true;
+  return trusted.includes(origin);
+}

@@ -209,16 +209,17 @@ describe('password reset', () => {
       await execute(app(), RequestReset, { input: { email } });
       return performance.now() - started;
     };
-    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    // Load only ever adds time: the fastest of several answers is each path's own cost.
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 7; i += 1) {
+    // 9 of each: the email's rate limit (10 in tests) must not answer any of them.
+    for (let i = 0; i < 9; i += 1) {
       known.push(await time(member.email));
       unknown.push(await time(`${unique('nobody')}@example.com`));
     }
     await settlePasswordWork();
     // The link is issued after the answer: both answers do the same work (a few milliseconds).
-    expect(Math.abs(median(known) - median(unknown))).toBeLessThan(15);
+    expect(Math.abs(Math.min(...known) - Math.min(...unknown))).toBeLessThan(15);
   });
 
   it('expires a reset link after one hour, and a newer link voids the older one', async () => {

@@ -76,15 +76,15 @@ describe('login cookie', () => {
     expect((await bearer.json()).data.viewer.email).toBe(member.email);
   });
 
-  it('authenticates the WebSocket upgrade', async () => {
-    const { cookie } = await cookieLogIn();
-    const result = await new Promise<{ type: string; payload?: unknown }>((resolve, reject) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${new URL(origin).port}/graphql`, 'graphql-transport-ws', { headers: { cookie } });
+  /** What a logged-in-only subscription gets on a socket opened with these upgrade headers. */
+  async function subscribeWith(headers: Record<string, string>): Promise<{ type: string; payload?: unknown }> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${new URL(origin).port}/graphql`, 'graphql-transport-ws', { headers });
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as { type: string; payload?: unknown };
         if (message.type === 'connection_ack') {
-          // Logged-in only: an anonymous socket would get UNAUTHENTICATED here.
+          // Logged-in only: an anonymous socket gets UNAUTHENTICATED here.
           socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { myWaitlistOffers { id } }' } }));
           setTimeout(() => {
             socket.close();
@@ -97,7 +97,15 @@ describe('login cookie', () => {
       });
       socket.on('error', reject);
     });
-    expect(result).toEqual({ type: 'quiet' });
+  }
+
+  it('authenticates the WebSocket upgrade from the server’s own pages, not from another origin', async () => {
+    const { cookie } = await cookieLogIn();
+    expect(await subscribeWith({ cookie })).toEqual({ type: 'quiet' });
+    expect(await subscribeWith({ cookie, origin })).toEqual({ type: 'quiet' });
+    // A page of another origin: the cookie is not used, the socket is anonymous.
+    const foreign = await subscribeWith({ cookie, origin: 'https://evil.example' });
+    expect(JSON.stringify(foreign)).toContain('UNAUTHENTICATED');
   });
 
   it('stops working at logOut, which clears it; a dead cookie is refused and cleared', async () => {
