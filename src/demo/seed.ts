@@ -23,6 +23,9 @@ export const DEMO_ACCOUNT = { email: 'demo@example.com', password: 'demo-passwor
 /** A member with an adult and a child beneficiary who hold paid packs in the demo organisations. */
 export const DEMO_MEMBER = { email: 'member@example.com', password: 'demo-password' };
 
+/** Advisory lock of the timetable top-up (any constant distinct from the migrations' key). */
+const DEMO_TIMETABLE_LOCK_KEY = 7_263_001;
+
 /** Days after today the timetable always reaches (today included, so 15 calendar days). */
 export const DEMO_TIMETABLE_DAYS = 14;
 
@@ -322,20 +325,25 @@ export async function topUpDemoTimetable(now: Date): Promise<number> {
     }
   }
   if (wanted.length === 0) return 0;
-  const existing = await prisma.session.findMany({
-    where: {
-      organizationId: { in: organizations.map((organization) => organization.id) },
-      startsAt: { gte: now, lte: new Date(Math.max(...wanted.map((session) => session.startsAt.getTime()))) },
-    },
-    select: { activityId: true, venueId: true, startsAt: true },
-  });
   const key = (session: { activityId: string; venueId: string; startsAt: Date }) =>
     `${session.activityId}/${session.venueId}/${session.startsAt.getTime()}`;
-  const taken = new Set(existing.map(key));
-  const missing = wanted.filter((session) => !taken.has(key(session)));
-  if (missing.length === 0) return 0;
-  const { count } = await prisma.session.createMany({ data: missing });
-  return count;
+  return prisma.$transaction(async (tx) => {
+    // Instances starting together on one PostgreSQL top up one after the other, so none adds what
+    // another has just added.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${DEMO_TIMETABLE_LOCK_KEY})`;
+    const existing = await tx.session.findMany({
+      where: {
+        organizationId: { in: organizations.map((organization) => organization.id) },
+        startsAt: { gte: now, lte: new Date(Math.max(...wanted.map((session) => session.startsAt.getTime()))) },
+      },
+      select: { activityId: true, venueId: true, startsAt: true },
+    });
+    const taken = new Set(existing.map(key));
+    const missing = wanted.filter((session) => !taken.has(key(session)));
+    if (missing.length === 0) return 0;
+    const { count } = await tx.session.createMany({ data: missing });
+    return count;
+  });
 }
 
 /**

@@ -1,9 +1,12 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { parse } from 'graphql';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import { DEMO_TIMETABLE_DAYS, topUpDemoTimetable } from '../../src/demo/seed.js';
 import type { App } from '../../src/server.js';
-import { startApp } from '../support/app.js';
+import { execute, startApp } from '../support/app.js';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
 
 // The demo data (README "Demo organisations"): each organisation carries its document's rules, and
@@ -135,4 +138,38 @@ describe('the demo organisations carry their documents’ rules', () => {
     for (const subscription of subscriptions) expect(subscription).toMatchObject({ period: 'FOUR_WEEKS', rolloverCapMultiplier: 1, rolloverPeriods: 0 });
     expect(organization.offers.map((offer) => offer.kind)).toEqual(expect.arrayContaining(['PACK', 'DISCOVERY']));
   });
+});
+
+describe('the demo member', () => {
+  const logIn = parse('mutation { logIn(input: { email: "member@example.com", password: "demo-password" }) { ... on LogInSuccess { token } } }') as TypedDocumentNode<{ logIn: { token: string } }, Record<string, never>>;
+  const book = parse(
+    'mutation Book($sessionId: ID!, $beneficiaryId: ID!) { bookSession(input: { sessionId: $sessionId, beneficiaryId: $beneficiaryId }) { __typename ... on BookSessionSuccess { booking { entitlement { offer { name } } } } } }',
+  ) as TypedDocumentNode<{ bookSession: { __typename: string; booking?: { entitlement: { offer: { name: string } } } } }, { sessionId: string; beneficiaryId: string }>;
+  const viewer = parse('{ viewer { beneficiaries { id firstName } } }') as TypedDocumentNode<{ viewer: { beneficiaries: { id: string; firstName: string }[] } }, Record<string, never>>;
+
+  /** The next session of an activity starting in over an hour, as a GraphQL ID. */
+  async function nextSession(slug: string, activity: string): Promise<string> {
+    const session = await prisma.session.findFirstOrThrow({
+      where: { organization: { slug }, activity: { name: activity }, startsAt: { gt: new Date(Date.now() + 3_600_000) } },
+      orderBy: { startsAt: 'asc' },
+    });
+    return encodeGlobalID('Session', session.id);
+  }
+
+  it('books with what they hold: an Aquabike session in 000, Léo in 003 and 004', async () => {
+    const { token } = (await execute(app!, logIn, {})).logIn;
+    const { beneficiaries } = (await execute(app!, viewer, {}, { token })).viewer;
+    const camille = beneficiaries.find((b) => b.firstName === 'Camille')!.id;
+    const leo = beneficiaries.find((b) => b.firstName === 'Léo')!.id;
+    const cases: [string, string, string, string][] = [
+      ['sport-sante', 'Aquabike', camille, 'Adhésion annuelle Aquabike'],
+      ['aquababyclub', 'Cours enfants (bébés nageurs)', leo, 'Carnet 10 séances'],
+      ['swim-stars', 'Cours enfants', leo, 'Carte 10 cours'],
+      ['studio-waitlist', 'Plongée', camille, '5 crédits'],
+    ];
+    for (const [slug, activity, beneficiaryId, offer] of cases) {
+      const result = await execute(app!, book, { sessionId: await nextSession(slug, activity), beneficiaryId }, { token });
+      expect(result.bookSession, slug).toEqual({ __typename: 'BookSessionSuccess', booking: { entitlement: { offer: { name: offer } } } });
+    }
+  }, 30_000);
 });
