@@ -144,9 +144,20 @@ describe('the embedded default (no DATABASE_URL, no REDIS_URL)', () => {
       __typename: 'BookSessionSuccess',
       booking: { session: { seatsLeft: session.seatsLeft - 1 }, entitlement: { creditsRemaining: 35 } },
     });
+    // The timetable from now on, before and after a restart: the restart's top-up adds nothing.
+    const from = new Date().toISOString();
+    const timetable = async (port: number) => {
+      const ids = await post(port, '{ organization(slug: "sport-sante") { id } }');
+      const organization = (ids.data?.organization as { id: string }).id;
+      const page = await post(port, `{ sessions(filter: { organizationId: "${organization}", from: "${from}" }, first: 200) { edges { node { id } } } }`);
+      return (page.data?.sessions as { edges: { node: { id: string } }[] }).edges.map((edge) => edge.node.id);
+    };
+    const before = await timetable(first.port);
+    expect(before.length).toBeGreaterThan(0);
     expect(await stop(first)).toBe(0);
 
     const second = await startServer(env);
+    expect(await timetable(second.port)).toEqual(before);
     const again = await post(
       second.port,
       'mutation { signUp(input: { email: "embedded@example.com", password: "embedded-pw", firstName: "E", lastName: "M" }) { __typename } }',
