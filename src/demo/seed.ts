@@ -280,9 +280,9 @@ export async function seedDemoData(clock: Clock): Promise<void> {
 /**
  * Each demo organisation's daily timetable from now to the end of today + 14 days in its zone, so
  * that the demo is live at any hour, whenever it was first loaded. A session exists when one of the
- * same activity at the same venue starts at the same instant (staff may have cancelled or edited
- * the rest of it: that is left alone). One read and one insert, whatever the number of days.
- * Returns how many sessions were added.
+ * same activity at the same venue starts at the same instant, whatever its status (a session staff
+ * cancelled is not brought back). Activities staff renamed or added get nothing. One read and one
+ * insert, whatever the number of days. Returns how many sessions were added.
  */
 export async function topUpDemoTimetable(now: Date): Promise<number> {
   const organizations = await prisma.organization.findMany({
@@ -304,7 +304,7 @@ export async function topUpDemoTimetable(now: Date): Promise<number> {
     const today = DateTime.fromJSDate(now, { zone: organization.timeZone }).startOf('day');
     for (const activity of demo.activities) {
       const activityId = organization.activities.find((candidate) => candidate.name === activity.name)?.id;
-      if (!activityId) continue; // renamed or deleted by staff: not recreated
+      if (!activityId) continue;
       for (let day = 0; day <= DEMO_TIMETABLE_DAYS; day += 1) {
         for (const time of activity.times) {
           const [hour, minute] = time.split(':').map(Number) as [number, number];
