@@ -7,10 +7,12 @@ import {
   NotFoundError,
   OrderNotPayableError,
   PaymentExceedsBalanceError,
+  PaymentMethodNotAcceptedError,
   RegistrationNotVerifiedError,
   ValidationError,
 } from '../domain/errors.js';
 import { discountCents } from '../domain/promotions.js';
+import { DESK_PAYMENT_METHODS, deskMethodAccepted } from '../domain/policies.js';
 import { amountDue, checkPayment, formatMoney, statusAfterPayment } from '../domain/orders.js';
 import type { CreditNote, Order } from '../generated/prisma/client.js';
 import { addLocalDays } from '../domain/time.js';
@@ -81,14 +83,17 @@ export async function purchaseOffer(
   }
 }
 
-export const DESK_METHODS: PaymentMethod[] = ['CASH', 'CHEQUE', 'ANCV', 'SPORT_PASS', 'CREDIT_NOTE'];
+export const DESK_METHODS: readonly PaymentMethod[] = DESK_PAYMENT_METHODS;
 
 /** Staff record a payment taken at the desk: cash, cheque, ANCV vouchers, sport pass. */
 export async function recordPayment(
   context: Context,
   input: { orderId: string; method: PaymentMethod; amountCents: number; reference?: string | null; creditNoteId?: string | null },
 ): Promise<Order> {
-  const existing = await prisma.order.findUnique({ where: { id: input.orderId }, select: { organizationId: true } });
+  const existing = await prisma.order.findUnique({
+    where: { id: input.orderId },
+    select: { organizationId: true, organization: { select: { acceptedDeskPaymentMethods: true } } },
+  });
   if (!existing) throw new NotFoundError('entity.order', ['orderId']);
   const staffId = await requireStaff(context, existing.organizationId);
   const reference = input.reference?.trim() || null;
@@ -96,6 +101,8 @@ export async function recordPayment(
     throw new ValidationError([{ field: ['reference'], messageKey: 'validation.tooLong', params: { max: 200 } }]);
   }
   if (!DESK_METHODS.includes(input.method)) throw new ValidationError([{ field: ['method'], messageKey: 'validation.deskMethod' }]);
+  // The organisation's own list (issue 11): a club may take no cheques, or no sport passes.
+  if (!deskMethodAccepted(existing.organization, input.method)) throw new PaymentMethodNotAcceptedError();
   const creditNote = input.method === 'CREDIT_NOTE';
   if (creditNote !== Boolean(input.creditNoteId)) {
     throw new ValidationError([{ field: ['creditNoteId'], messageKey: creditNote ? 'validation.required' : 'validation.fieldNotForKind' }]);

@@ -1,8 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
-import { execute, startApp, success } from '../support/app.js';
-import { addBeneficiary, book, buyCredits, createCatalogue, createMember, scheduleSession, unique } from '../support/factories.js';
+import { prisma } from '../../src/db/client.js';
+import { execute, execute as run, request, startApp, success } from '../support/app.js';
+import {
+  addBeneficiary,
+  book,
+  buyCredits,
+  createCatalogue,
+  createMember,
+  createOffer,
+  memberWithCredits,
+  scheduleSession,
+  type TestMember,
+  unique,
+} from '../support/factories.js';
+import { decodeGlobalID } from '@pothos/plugin-relay';
 
 // Issue 11: policies as data (SPEC §1, §11). The organisation's policies readable by anyone and
 // set by its ADMINs; an offer's own late-cancellation rule; discovery classes for new clients only.
@@ -79,5 +92,194 @@ describe('Offer.lateCancellation overrides the activity for bookings paid with i
       { creditReturned: true, booking: { status: 'LATE_CANCELLED', entitlement: { creditsRemaining: 5 } } },
       { creditReturned: false, booking: { status: 'LATE_CANCELLED', entitlement: { creditsRemaining: 4 } } },
     ]);
+  });
+});
+
+const Policies = graphql(`
+  query PoliciesRead($slug: String!) {
+    organization(slug: $slug) {
+      policies {
+        waitlistPolicy waitlistClaimDeadlineHours waitlistOfferWindowMinutes requiresRegistrationReview
+        paymentGraceDays terminationNoticeRule terminationNoticeDays maxPauseMonthsPerYear withdrawalDays
+        creditNoteValidityDays acceptedDeskPaymentMethods inPersonPaymentAllowed paymentHoldMinutes
+      }
+    }
+  }
+`);
+
+const Update = graphql(`
+  mutation PoliciesUpdate($input: UpdateOrganizationPoliciesInput!) {
+    updateOrganizationPolicies(input: $input) {
+      __typename
+      ... on UpdateOrganizationPoliciesSuccess {
+        organization { policies { withdrawalDays paymentHoldMinutes acceptedDeskPaymentMethods requiresRegistrationReview waitlistClaimDeadlineHours terminationNoticeRule } }
+      }
+      ... on ValidationError { issues { field } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const GrantRole = graphql(`
+  mutation PoliciesGrantRole($input: GrantRoleInput!) {
+    grantRole(input: $input) {
+      __typename
+      ... on Error { code }
+    }
+  }
+`);
+
+const SetReview = graphql(`
+  mutation PoliciesSetReview($input: SetRegistrationReviewInput!) {
+    setRegistrationReview(input: $input) {
+      __typename
+      ... on Error { code }
+    }
+  }
+`);
+
+const Purchase = graphql(`
+  mutation PoliciesPurchase($input: PurchaseOfferInput!) {
+    purchaseOffer(input: $input) {
+      __typename
+      ... on PurchaseOfferSuccess { order { id status amountDue { amountCents } } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const RecordPayment = graphql(`
+  mutation PoliciesRecordPayment($input: RecordPaymentInput!) {
+    recordPayment(input: $input) {
+      __typename
+      ... on RecordPaymentSuccess { order { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+async function slugOf(catalogue: Catalogue): Promise<string> {
+  const id = decodeGlobalID(catalogue.organization.id).id;
+  return (await prisma.organization.findUniqueOrThrow({ where: { id }, select: { slug: true } })).slug;
+}
+
+async function update(catalogue: Catalogue, by: TestMember, values: Record<string, unknown>, locale?: string) {
+  const data = await run(app, Update, { input: { organizationId: catalogue.organization.id, ...values } }, { token: by.token, locale });
+  return data.updateOrganizationPolicies;
+}
+
+describe('Organization.policies and updateOrganizationPolicies (issue 11)', () => {
+  it('anyone reads the defaults, without logging in', async () => {
+    const catalogue = await createCatalogue(app);
+    const data = await run(app, Policies, { slug: await slugOf(catalogue) });
+    expect(data.organization?.policies).toEqual({
+      waitlistPolicy: 'FIRST_CLICK_WINS',
+      waitlistClaimDeadlineHours: 12,
+      waitlistOfferWindowMinutes: 60,
+      requiresRegistrationReview: false,
+      paymentGraceDays: 7,
+      terminationNoticeRule: 'MONTH_BEFORE_ANNIVERSARY',
+      terminationNoticeDays: 15,
+      maxPauseMonthsPerYear: 2,
+      withdrawalDays: 14,
+      creditNoteValidityDays: 365,
+      acceptedDeskPaymentMethods: ['CASH', 'CHEQUE', 'ANCV', 'SPORT_PASS', 'CREDIT_NOTE'],
+      inPersonPaymentAllowed: false,
+      paymentHoldMinutes: 15,
+    });
+  });
+
+  it('an ADMIN sets several values at once; omitted ones stay; a member sees the new terms', async () => {
+    const catalogue = await createCatalogue(app);
+    const result = await update(catalogue, catalogue.admin, {
+      withdrawalDays: 0,
+      paymentHoldMinutes: 30,
+      acceptedDeskPaymentMethods: ['SPORT_PASS', 'CASH', 'CASH'],
+      terminationNoticeRule: 'DAYS_BEFORE_BILLING',
+      inPersonPaymentAllowed: true,
+    });
+    expect(success(result, 'UpdateOrganizationPoliciesSuccess').organization.policies).toEqual({
+      withdrawalDays: 0,
+      paymentHoldMinutes: 30,
+      acceptedDeskPaymentMethods: ['CASH', 'SPORT_PASS'],
+      requiresRegistrationReview: false,
+      waitlistClaimDeadlineHours: 12,
+      terminationNoticeRule: 'DAYS_BEFORE_BILLING',
+    });
+    const member = await createMember(app);
+    const seen = await run(app, Policies, { slug: await slugOf(catalogue) }, { token: member.token });
+    expect(seen.organization?.policies).toMatchObject({ withdrawalDays: 0, inPersonPaymentAllowed: true, paymentHoldMinutes: 30 });
+  });
+
+  it('STAFF and members get FORBIDDEN; nothing changes', async () => {
+    const catalogue = await createCatalogue(app);
+    const staff = await memberWithCredits(app, catalogue);
+    expect((await run(app, GrantRole, { input: { organizationId: catalogue.organization.id, memberId: staff.id, role: 'STAFF' } }, { token: catalogue.admin.token })).grantRole.__typename).toBe('GrantRoleSuccess');
+    const member = await memberWithCredits(app, catalogue);
+    for (const who of [staff, member]) expect(await update(catalogue, who, { withdrawalDays: 30 })).toMatchObject({ code: 'FORBIDDEN' });
+    const anonymous = await request(app, Update, { input: { organizationId: catalogue.organization.id, withdrawalDays: 30 } });
+    expect(anonymous.data?.updateOrganizationPolicies?.__typename).not.toBe('UpdateOrganizationPoliciesSuccess');
+    expect((await run(app, Policies, { slug: await slugOf(catalogue) })).organization?.policies.withdrawalDays).toBe(14);
+  });
+
+  it('values out of range answer VALIDATION with every field, in the caller’s language', async () => {
+    const catalogue = await createCatalogue(app);
+    const result = await update(
+      catalogue,
+      catalogue.admin,
+      { withdrawalDays: 61, creditNoteValidityDays: 0, waitlistOfferWindowMinutes: 4, maxPauseMonthsPerYear: 13, acceptedDeskPaymentMethods: [] },
+      'en',
+    );
+    expect(result).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', message: 'The value must be a whole number of at least 5.' });
+    expect((result as { issues: { field: string[] }[] }).issues.map((issue) => issue.field)).toEqual([
+      ['waitlistOfferWindowMinutes'],
+      ['maxPauseMonthsPerYear'],
+      ['withdrawalDays'],
+      ['creditNoteValidityDays'],
+      ['acceptedDeskPaymentMethods'],
+    ]);
+    expect((await run(app, Policies, { slug: await slugOf(catalogue) })).organization?.policies.withdrawalDays).toBe(14);
+  });
+
+  it('turning registration review off here unlocks the orders waiting for it, as setRegistrationReview does', async () => {
+    const catalogue = await createCatalogue(app);
+    expect((await run(app, SetReview, { input: { organizationId: catalogue.organization.id, required: true } }, { token: catalogue.admin.token })).setRegistrationReview.__typename).toBe('SetRegistrationReviewSuccess');
+    const member = await createMember(app);
+    const beneficiaryId = await addBeneficiary(app, member);
+    const offerId = await createOffer(app, catalogue);
+    const order = success((await run(app, Purchase, { input: { offerId, beneficiaryId } }, { token: member.token })).purchaseOffer, 'PurchaseOfferSuccess').order;
+    expect(order.status).toBe('AWAITING_REVIEW');
+
+    const result = await update(catalogue, catalogue.admin, { requiresRegistrationReview: false });
+    expect(success(result, 'UpdateOrganizationPoliciesSuccess').organization.policies.requiresRegistrationReview).toBe(false);
+    const paid = await run(app, RecordPayment, { input: { orderId: order.id, method: 'CASH', amountCents: order.amountDue.amountCents } }, { token: catalogue.admin.token });
+    expect(paid.recordPayment).toMatchObject({ __typename: 'RecordPaymentSuccess', order: { status: 'PAID' } });
+  });
+});
+
+describe('recordPayment follows the accepted desk methods (issue 11)', () => {
+  it('a method the organisation does not accept answers PAYMENT_METHOD_NOT_ACCEPTED; an accepted one is recorded', async () => {
+    const catalogue = await createCatalogue(app);
+    success(await update(catalogue, catalogue.admin, { acceptedDeskPaymentMethods: ['CASH', 'ANCV'] }), 'UpdateOrganizationPoliciesSuccess');
+    const member = await createMember(app);
+    const beneficiaryId = await addBeneficiary(app, member);
+    const offerId = await createOffer(app, catalogue, { priceCents: 6_000 });
+    const order = success((await run(app, Purchase, { input: { offerId, beneficiaryId } }, { token: member.token })).purchaseOffer, 'PurchaseOfferSuccess').order;
+
+    for (const [method, locale, message] of [
+      ['CHEQUE', 'fr', "L'organisation n'accepte pas ce moyen de paiement au guichet."],
+      ['SPORT_PASS', 'en', 'The organization does not accept this payment method at the desk.'],
+    ] as const) {
+      const refused = await run(app, RecordPayment, { input: { orderId: order.id, method, amountCents: 1_000 } }, { token: catalogue.admin.token, locale });
+      expect(refused.recordPayment).toEqual({ __typename: 'PaymentMethodNotAcceptedError', code: 'PAYMENT_METHOD_NOT_ACCEPTED', message });
+    }
+    const parts = [['ANCV', 2_000], ['CASH', 4_000]] as const;
+    const statuses: string[] = [];
+    for (const [method, amountCents] of parts) {
+      const paid = await run(app, RecordPayment, { input: { orderId: order.id, method, amountCents } }, { token: catalogue.admin.token });
+      statuses.push(success(paid.recordPayment, 'RecordPaymentSuccess').order.status);
+    }
+    expect(statuses).toEqual(['PARTIALLY_PAID', 'PAID']);
+    expect(await prisma.payment.count({ where: { orderId: decodeGlobalID(order.id).id } })).toBe(2);
   });
 });
