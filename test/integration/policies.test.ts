@@ -283,3 +283,71 @@ describe('recordPayment follows the accepted desk methods (issue 11)', () => {
     expect(await prisma.payment.count({ where: { orderId: decodeGlobalID(order.id).id } })).toBe(2);
   });
 });
+
+describe('discovery classes are for new clients only (004, SPEC §11)', () => {
+  async function buy(member: TestMember, offerId: string, beneficiaryId: string, locale?: string) {
+    return (await run(app, Purchase, { input: { offerId, beneficiaryId } }, { token: member.token, locale })).purchaseOffer;
+  }
+
+  it('a new client buys one; a client who bought a pack (paid, even in part) gets DISCOVERY_NEW_CLIENTS_ONLY, fr/en', async () => {
+    const catalogue = await createCatalogue(app);
+    const discovery = (await offer(catalogue, { kind: 'DISCOVERY', priceCents: 1_500 })).id;
+
+    const newcomer = await createMember(app);
+    expect(await buy(newcomer, discovery, await addBeneficiary(app, newcomer))).toMatchObject({ __typename: 'PurchaseOfferSuccess' });
+
+    const regular = await memberWithCredits(app, catalogue);
+    expect(await buy(regular, discovery, regular.beneficiaryId)).toEqual({
+      __typename: 'DiscoveryNewClientsOnlyError',
+      code: 'DISCOVERY_NEW_CLIENTS_ONLY',
+      message: 'Le cours découverte est réservé aux nouveaux clients : vous avez déjà acheté ou réservé dans cette organisation.',
+    });
+
+    // An order not paid at all does not make a client; paid in part, it does.
+    const hesitant = await createMember(app);
+    const beneficiaryId = await addBeneficiary(app, hesitant);
+    const pack = await createOffer(app, catalogue, { priceCents: 6_000 });
+    const order = success(await buy(hesitant, pack, beneficiaryId), 'PurchaseOfferSuccess').order;
+    const part = await run(app, RecordPayment, { input: { orderId: order.id, method: 'CASH', amountCents: 1_000 } }, { token: catalogue.admin.token });
+    expect(part.recordPayment).toMatchObject({ order: { status: 'PARTIALLY_PAID' } });
+    expect(await buy(hesitant, discovery, beneficiaryId, 'en')).toMatchObject({
+      code: 'DISCOVERY_NEW_CLIENTS_ONLY',
+      message: 'The discovery class is for new clients only: you have already bought or booked in this organization.',
+    });
+  });
+
+  it('a client who bought their discovery class and booked with it is told it was used (DISCOVERY_ALREADY_USED)', async () => {
+    const catalogue = await createCatalogue(app);
+    const discovery = (await offer(catalogue, { kind: 'DISCOVERY', priceCents: 0 })).id;
+    const member = await createMember(app);
+    const beneficiaryId = await addBeneficiary(app, member);
+    expect(await buy(member, discovery, beneficiaryId)).toMatchObject({ order: { status: 'PAID' } });
+    const session = await scheduleSession(app, catalogue);
+    await book(app, member, session.id, beneficiaryId);
+    expect(await buy(member, discovery, beneficiaryId)).toMatchObject({ code: 'DISCOVERY_ALREADY_USED' });
+    // Buying a pack stays possible, of course.
+    expect(await buy(member, await createOffer(app, catalogue), beneficiaryId)).toMatchObject({ __typename: 'PurchaseOfferSuccess' });
+  });
+
+  it('a discovery purchase racing the payment that makes the member a client: one of the two serial outcomes, never an error', async () => {
+    for (let round = 0; round < 4; round += 1) {
+      const catalogue = await createCatalogue(app);
+      const discovery = (await offer(catalogue, { kind: 'DISCOVERY', priceCents: 1_500 })).id;
+      const member = await createMember(app);
+      const beneficiaryId = await addBeneficiary(app, member);
+      const pack = success(await buy(member, await createOffer(app, catalogue, { priceCents: 6_000 }), beneficiaryId), 'PurchaseOfferSuccess').order;
+      const [paid, bought] = await Promise.all([
+        run(app, RecordPayment, { input: { orderId: pack.id, method: 'CASH', amountCents: 6_000 } }, { token: catalogue.admin.token }),
+        buy(member, discovery, beneficiaryId),
+      ]);
+      expect(paid.recordPayment).toMatchObject({ order: { status: 'PAID' } });
+      // Either the discovery order was decided first (the member was still new), or after the
+      // payment: then refused. Never an error, never a deadlock left to the client.
+      if (bought.__typename === 'PurchaseOfferSuccess') {
+        expect(bought.order.status).toBe('PENDING');
+      } else {
+        expect(bought).toMatchObject({ code: 'DISCOVERY_NEW_CLIENTS_ONLY' });
+      }
+    }
+  });
+});
