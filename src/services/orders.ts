@@ -97,11 +97,13 @@ export async function purchaseOffer(
  */
 async function assertNewClient(tx: Tx, memberId: string, organizationId: string): Promise<void> {
   const where = { memberId, organizationId };
-  const [discoveryOrder, purchase, booking] = await Promise.all([
-    tx.order.findFirst({ where: { ...where, discovery: true, status: { not: 'CANCELLED' } }, select: { id: true } }),
-    tx.order.findFirst({ where: { ...where, discovery: false, status: { in: [...PURCHASED_ORDER_STATUSES] } }, select: { id: true } }),
-    tx.booking.findFirst({ where: { ...where, status: { notIn: [...UNMADE_BOOKING_STATUSES] } }, select: { id: true } }),
-  ]);
+  // One after the other: a transaction's statements share one connection.
+  const discoveryOrder = await tx.order.findFirst({ where: { ...where, discovery: true, status: { not: 'CANCELLED' } }, select: { id: true } });
+  const purchase = await tx.order.findFirst({
+    where: { ...where, discovery: false, status: { in: [...PURCHASED_ORDER_STATUSES] } },
+    select: { id: true },
+  });
+  const booking = await tx.booking.findFirst({ where: { ...where, status: { notIn: [...UNMADE_BOOKING_STATUSES] } }, select: { id: true } });
   const refusal = discoveryRefusal({ discoveryOrdered: discoveryOrder !== null, purchased: purchase !== null, booked: booking !== null });
   if (refusal === 'ALREADY_USED') throw new DiscoveryAlreadyUsedError();
   if (refusal === 'NEW_CLIENTS_ONLY') throw new DiscoveryNewClientsOnlyError();
