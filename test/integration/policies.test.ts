@@ -216,7 +216,8 @@ describe('Organization.policies and updateOrganizationPolicies (issue 11)', () =
     const staff = await memberWithCredits(app, catalogue);
     expect((await run(app, GrantRole, { input: { organizationId: catalogue.organization.id, memberId: staff.id, role: 'STAFF' } }, { token: catalogue.admin.token })).grantRole.__typename).toBe('GrantRoleSuccess');
     const member = await memberWithCredits(app, catalogue);
-    for (const who of [staff, member]) expect(await update(catalogue, who, { withdrawalDays: 30 })).toMatchObject({ code: 'FORBIDDEN' });
+    const otherAdmin = (await createCatalogue(app)).admin; // ADMIN elsewhere, a stranger here
+    for (const who of [staff, member, otherAdmin]) expect(await update(catalogue, who, { withdrawalDays: 30 })).toMatchObject({ code: 'FORBIDDEN' });
     const anonymous = await request(app, Update, { input: { organizationId: catalogue.organization.id, withdrawalDays: 30 } });
     expect(anonymous.data?.updateOrganizationPolicies?.__typename).not.toBe('UpdateOrganizationPoliciesSuccess');
     expect((await run(app, Policies, { slug: await slugOf(catalogue) })).organization?.policies.withdrawalDays).toBe(14);
