@@ -62,7 +62,8 @@ export type CancellationOutcome =
  * What cancelling a booking does at `now`. The deadline is `cancellationNoticeHours` elapsed hours
  * before the start, so a daylight-saving change never moves it; cancelling exactly at the deadline
  * still respects the notice ("un préavis minimum de quatre heures est respecté"). Late: the credit
- * is forfeited unless the activity re-credits anyway (000's annual aquabike members). Once the
+ * is forfeited unless the policy re-credits anyway (000's annual aquabike members; see
+ * `bookingCancellationPolicy` for the offer's override). Once the
  * session has started, there is nothing left to cancel.
  */
 export function cancellationOutcome(
@@ -74,6 +75,26 @@ export function cancellationOutcome(
   if (now.getTime() >= session.startsAt.getTime()) return { kind: 'STARTED', deadline };
   if (now.getTime() <= deadline.getTime()) return { kind: 'IN_TIME', status: 'CANCELLED', creditReturned: true, deadline };
   return { kind: 'LATE', status: 'LATE_CANCELLED', creditReturned: policy.lateCancellation === 'RECREDIT', deadline };
+}
+
+/**
+ * The late-cancellation rule that applies to a booking: the rule of the offer whose credits paid
+ * for it when that offer has one (000: annual aquabike members are re-credited), else the
+ * activity's. A booking paid without a credit (pay-per-session) follows the activity.
+ */
+export function lateCancellationRule(
+  activity: { lateCancellation: LateCancellation },
+  offer: { lateCancellation: LateCancellation | null } | null | undefined,
+): LateCancellation {
+  return offer?.lateCancellation ?? activity.lateCancellation;
+}
+
+/** The cancellation policy of one booking: the activity's notice, and the rule `lateCancellationRule` picks. */
+export function bookingCancellationPolicy(
+  activity: CancellationPolicy,
+  offer: { lateCancellation: LateCancellation | null } | null | undefined,
+): CancellationPolicy {
+  return { cancellationNoticeHours: activity.cancellationNoticeHours, lateCancellation: lateCancellationRule(activity, offer) };
 }
 
 /**

@@ -88,6 +88,8 @@ export interface OfferInput {
   period?: BillingPeriod | null;
   rolloverCapMultiplier?: number | null;
   commitmentPeriods?: number | null;
+  /** Overrides the activity's rule for bookings paid with this offer's credits; null: the activity's. */
+  lateCancellation?: LateCancellation | null;
   /** Public: shown with the offer. */
   description?: string | null;
 }

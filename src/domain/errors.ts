@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'BENEFICIARY_IN_USE',
   'LAST_ADMIN',
   'TOO_MANY_SUBSCRIPTIONS',
+  'PAYMENT_METHOD_NOT_ACCEPTED',
+  'DISCOVERY_NEW_CLIENTS_ONLY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -80,6 +82,10 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   LAST_ADMIN: 'The organization must keep at least one ADMIN.',
   TOO_MANY_SUBSCRIPTIONS:
     'A WebSocket has as many operations running as the server allows (`WS_MAX_SUBSCRIPTIONS_PER_SOCKET`, 20 by default): complete one first. Sent as a graphql-ws `error` message.',
+  PAYMENT_METHOD_NOT_ACCEPTED:
+    "The organization does not accept this desk payment method (`Organization.policies.acceptedDeskPaymentMethods`).",
+  DISCOVERY_NEW_CLIENTS_ONLY:
+    'A discovery class is for new clients only (004): this member has already bought (an order paid in full or in part) or booked in the organization.',
   EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid (003 §9.2: requested before the end of validity).',
 };
 
@@ -340,6 +346,20 @@ export class DiscoveryAlreadyUsedError extends DomainError {
   readonly code = 'DISCOVERY_ALREADY_USED';
   constructor() {
     super('error.discoveryAlreadyUsed');
+  }
+}
+
+export class DiscoveryNewClientsOnlyError extends DomainError {
+  readonly code = 'DISCOVERY_NEW_CLIENTS_ONLY';
+  constructor() {
+    super('error.discoveryNewClientsOnly');
+  }
+}
+
+export class PaymentMethodNotAcceptedError extends DomainError {
+  readonly code = 'PAYMENT_METHOD_NOT_ACCEPTED';
+  constructor() {
+    super('error.paymentMethodNotAccepted');
   }
 }
 

@@ -1,3 +1,4 @@
+import type { BookingStatus, OrderStatus } from '../generated/prisma/enums.js';
 import { Issues } from './validation.js';
 
 // Promo codes (003 §3.3, 004): entered before payment, applied to the order's price (tax
@@ -66,4 +67,32 @@ export function checkPromoCode(
     if (input.validFrom) issues.when(input.validUntil.getTime() <= input.validFrom.getTime(), 'validUntil', 'validation.endBeforeStart');
   }
   issues.throwIfAny();
+}
+
+// ─── Discovery classes: once per client, for new clients only (003 §17, 004) ─────────────────
+
+/** Statuses of a (non-discovery) order that mean the member bought something: paid in full or in part, even if refunded since. */
+export const PURCHASED_ORDER_STATUSES = ['PARTIALLY_PAID', 'PAID', 'REFUNDED'] as const satisfies readonly OrderStatus[];
+
+/** Booking statuses that are not a booking made: an online hold never paid (pay-per-session). */
+export const UNMADE_BOOKING_STATUSES = ['EXPIRED'] as const satisfies readonly BookingStatus[];
+
+export interface ClientHistory {
+  /** The member already has a discovery order here that is not CANCELLED. */
+  discoveryOrdered: boolean;
+  /** A non-discovery order here in one of PURCHASED_ORDER_STATUSES. */
+  purchased: boolean;
+  /** A booking here (any status but UNMADE_BOOKING_STATUSES, cancelled ones included). */
+  booked: boolean;
+}
+
+/**
+ * Why a member may not buy a discovery class in an organisation, or null when they may: once per
+ * client ever (ALREADY_USED), and only for a new client, one who never bought nor booked there
+ * (004: "valable uniquement pour tous les nouveaux clients").
+ */
+export function discoveryRefusal(history: ClientHistory): 'ALREADY_USED' | 'NEW_CLIENTS_ONLY' | null {
+  if (history.discoveryOrdered) return 'ALREADY_USED';
+  if (history.purchased || history.booked) return 'NEW_CLIENTS_ONLY';
+  return null;
 }

@@ -11,6 +11,7 @@ import './organization/types.js';
 import './organization/queries.js';
 import './organization/mutations.js';
 import './organization/roles.js';
+import './organization/policies.js';
 import './catalogue/types.js';
 import './catalogue/queries.js';
 import './catalogue/mutations.js';

@@ -66,9 +66,24 @@ export async function holdLiveMember(tx: Tx, memberId: string, owner: { entity: 
   if (!member || member.erasedAt) throw new NotFoundError(owner.entity, [owner.field]);
 }
 
-/** Records that a member deals with an organisation (their first purchase or booking there). */
-export async function joinOrganization(tx: Tx, memberId: string, organizationId: string): Promise<void> {
+/**
+ * Records that a member deals with an organisation (their first purchase or booking there), and
+ * locks their Membership row until commit: KEY SHARE by default (purchases, bookings and payments
+ * do not wait for each other), FOR UPDATE for a discovery purchase, which must decide "is this a
+ * new client?" with no first purchase, booking or payment slipping past it (see purchaseOffer).
+ */
+export async function joinOrganization(tx: Tx, memberId: string, organizationId: string, { forUpdate = false } = {}): Promise<void> {
   await tx.membership.createMany({ data: [{ memberId, organizationId, role: 'MEMBER' }], skipDuplicates: true });
+  await lockMembership(tx, memberId, organizationId, forUpdate ? 'UPDATE' : 'KEY SHARE');
+}
+
+/** Locks a member's Membership row in an organisation until commit (nothing when they have none). */
+export async function lockMembership(tx: Tx, memberId: string, organizationId: string, mode: 'UPDATE' | 'KEY SHARE'): Promise<void> {
+  if (mode === 'UPDATE') {
+    await tx.$queryRaw`SELECT 1 FROM "Membership" WHERE "memberId" = ${memberId}::uuid AND "organizationId" = ${organizationId}::uuid FOR UPDATE`;
+  } else {
+    await tx.$queryRaw`SELECT 1 FROM "Membership" WHERE "memberId" = ${memberId}::uuid AND "organizationId" = ${organizationId}::uuid FOR KEY SHARE`;
+  }
 }
 
 export async function isStaff(memberId: string, organizationId: string): Promise<boolean> {

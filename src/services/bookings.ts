@@ -4,10 +4,12 @@ import { transaction, type Tx } from '../db/transaction.js';
 import {
   attendanceOpen,
   bookingBlocker,
+  bookingCancellationPolicy,
   cancellationOutcome,
   fitsAudience,
   rescheduleAllowed,
   type CancellationOutcome,
+  type CancellationPolicy,
 } from '../domain/booking.js';
 import { lotFit } from '../domain/credits.js';
 import {
@@ -133,6 +135,21 @@ async function lockBooking(tx: Tx, id: string): Promise<Booking> {
   return row;
 }
 
+/**
+ * The cancellation policy of a booking: its activity's notice, and the late-cancellation rule of
+ * the offer whose credit paid for it when that offer has one, else the activity's (SPEC §11).
+ */
+export async function cancellationPolicyOf(
+  tx: Tx,
+  booking: Pick<Booking, 'entitlementId'>,
+  activity: CancellationPolicy,
+): Promise<CancellationPolicy> {
+  const entitlement = booking.entitlementId
+    ? await tx.entitlement.findUnique({ where: { id: booking.entitlementId }, select: { offer: { select: { lateCancellation: true } } } })
+    : null;
+  return bookingCancellationPolicy(activity, entitlement?.offer);
+}
+
 async function loadBooking(id: string) {
   const booking = await prisma.booking.findUnique({ where: { id }, include: { session: { include: sessionWithRules } } });
   if (!booking) throw new NotFoundError('entity.booking', ['bookingId']);
@@ -147,7 +164,8 @@ export interface CancelResult {
 /**
  * Cancels a booking under the activity's notice (003 §8, 004, 000): in time the credit comes
  * back; late the booking is LATE_CANCELLED and the credit forfeited (a FORFEIT entry records it;
- * the booking's DEBIT stands), unless the activity re-credits late cancellations. The seat is
+ * the booking's DEBIT stands), unless the booking's offer, or else its activity, re-credits late
+ * cancellations (`cancellationPolicyOf`). The seat is
  * freed either way.
  */
 export async function cancelBooking(context: Context, input: { bookingId: string }): Promise<CancelResult> {
@@ -166,7 +184,7 @@ export async function cancelBooking(context: Context, input: { bookingId: string
     await lockSessions(tx, [found.sessionId]);
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
-    const outcome = cancellationOutcome(session, session.activity, now);
+    const outcome = cancellationOutcome(session, await cancellationPolicyOf(tx, booking, session.activity), now);
     return cancelLockedBooking(tx, { booking, session, outcome, actorId: onBehalf ? viewerId : null, now }, effects);
   });
   changed(session)();
@@ -204,7 +222,7 @@ export async function cancelLockedBooking(
           entitlementId: booking.entitlementId,
           bookingId: booking.id,
           dedupeKey: `cancel:${booking.id}`,
-          note: outcome.kind === 'LATE' ? 'Late cancellation, re-credited by the activity policy.' : 'Cancelled in time.',
+          note: outcome.kind === 'LATE' ? 'Late cancellation, re-credited by the offer or activity policy.' : 'Cancelled in time.',
           actorId,
         },
         now,
@@ -271,7 +289,7 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
     await lockSessions(tx, [found.sessionId, target.id]);
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
-    const outcome = cancellationOutcome(found.session, found.session.activity, now);
+    const outcome = cancellationOutcome(found.session, await cancellationPolicyOf(tx, booking, found.session.activity), now);
     if (!rescheduleAllowed(outcome)) {
       throw new RescheduleNotAllowedError({ deadline: formatDeadline(outcome, timeZone, context.locale) });
     }

@@ -164,6 +164,7 @@ export async function createOffer(
       period: subscription ? input.period : null,
       rolloverCapMultiplier: subscription ? (input.rolloverCapMultiplier ?? 2) : null,
       commitmentPeriods: input.commitmentPeriods ?? 0,
+      lateCancellation: input.lateCancellation ?? null,
       activities: { create: activityIds.map((activityId) => ({ activityId })) },
       venues: { create: venueIds.map((venueId) => ({ venueId })) },
     },

@@ -4,20 +4,23 @@ import { transaction, type Tx } from '../db/transaction.js';
 import { packValidity } from '../domain/credits.js';
 import {
   DiscoveryAlreadyUsedError,
+  DiscoveryNewClientsOnlyError,
   NotFoundError,
   OrderNotPayableError,
   PaymentExceedsBalanceError,
+  PaymentMethodNotAcceptedError,
   RegistrationNotVerifiedError,
   ValidationError,
 } from '../domain/errors.js';
-import { discountCents } from '../domain/promotions.js';
+import { discountCents, discoveryRefusal, PURCHASED_ORDER_STATUSES, UNMADE_BOOKING_STATUSES } from '../domain/promotions.js';
+import { DESK_PAYMENT_METHODS, deskMethodAccepted } from '../domain/policies.js';
 import { amountDue, checkPayment, formatMoney, statusAfterPayment } from '../domain/orders.js';
 import type { CreditNote, Order } from '../generated/prisma/client.js';
 import { addLocalDays } from '../domain/time.js';
 import { Issues, normalizeEmail } from '../domain/validation.js';
 import { MAX_PROMO_CODE_INPUT_LENGTH } from '../domain/input-limits.js';
 import type { PaymentMethod } from '../generated/prisma/enums.js';
-import { holdLiveMember, isMemberOf, joinOrganization, requireOwnerOrStaff, requireStaff } from './access.js';
+import { holdLiveMember, isMemberOf, joinOrganization, lockMembership, requireOwnerOrStaff, requireStaff } from './access.js';
 import { createEntitlement, scheduleExpiry } from './ledger.js';
 import { notifyMember } from './notifications.js';
 import { isUniqueViolation } from './errors.js';
@@ -50,7 +53,9 @@ export async function purchaseOffer(
   try {
     return await transaction(async (tx) => {
       await holdLiveMember(tx, beneficiary.memberId, { entity: 'entity.beneficiary', field: 'beneficiaryId' });
-      await joinOrganization(tx, beneficiary.memberId, offer.organizationId);
+      const discovery = offer.kind === 'DISCOVERY';
+      await joinOrganization(tx, beneficiary.memberId, offer.organizationId, { forUpdate: discovery });
+      if (discovery) await assertNewClient(tx, beneficiary.memberId, offer.organizationId);
       // The promo code is redeemed (compare-and-swap) in this transaction: a failed purchase gives the use back.
       const promo = promoCode ? await redeemPromoCode(tx, offer.organizationId, promoCode, now) : null;
       const discount = promo ? discountCents(offer.priceCents, promo) : 0;
@@ -66,8 +71,8 @@ export async function purchaseOffer(
           discountCents: discount,
           totalCents: offer.priceCents - discount,
           promoCodeId: promo?.id ?? null,
-          // Once per client, ever (003 §17): the partial unique index on this flag decides.
-          discovery: offer.kind === 'DISCOVERY',
+          // Once per client, ever (003 §17): decided by assertNewClient, backed by a partial unique index on this flag.
+          discovery,
           status: awaitingReview ? 'AWAITING_REVIEW' : 'PENDING',
           createdAt: now,
         },
@@ -81,14 +86,40 @@ export async function purchaseOffer(
   }
 }
 
-export const DESK_METHODS: PaymentMethod[] = ['CASH', 'CHEQUE', 'ANCV', 'SPORT_PASS', 'CREDIT_NOTE'];
+/**
+ * A discovery class is bought once per client, and only by a new one (004): no purchase (a
+ * non-discovery order paid in full or in part) and no booking in the organisation. Decided under
+ * the member's Membership row locked FOR UPDATE by the caller: every first purchase, booking and
+ * payment takes that row KEY SHARE (joinOrganization, settlePayment, completeOrder), so none can
+ * commit between this check and the discovery order, and one that committed before is seen here
+ * (READ COMMITTED: each statement reads what committed before it). The partial unique index on
+ * `Order.discovery` still backs "once per client".
+ */
+async function assertNewClient(tx: Tx, memberId: string, organizationId: string): Promise<void> {
+  const where = { memberId, organizationId };
+  // One after the other: a transaction's statements share one connection.
+  const discoveryOrder = await tx.order.findFirst({ where: { ...where, discovery: true, status: { not: 'CANCELLED' } }, select: { id: true } });
+  const purchase = await tx.order.findFirst({
+    where: { ...where, discovery: false, status: { in: [...PURCHASED_ORDER_STATUSES] } },
+    select: { id: true },
+  });
+  const booking = await tx.booking.findFirst({ where: { ...where, status: { notIn: [...UNMADE_BOOKING_STATUSES] } }, select: { id: true } });
+  const refusal = discoveryRefusal({ discoveryOrdered: discoveryOrder !== null, purchased: purchase !== null, booked: booking !== null });
+  if (refusal === 'ALREADY_USED') throw new DiscoveryAlreadyUsedError();
+  if (refusal === 'NEW_CLIENTS_ONLY') throw new DiscoveryNewClientsOnlyError();
+}
+
+export const DESK_METHODS: readonly PaymentMethod[] = DESK_PAYMENT_METHODS;
 
 /** Staff record a payment taken at the desk: cash, cheque, ANCV vouchers, sport pass. */
 export async function recordPayment(
   context: Context,
   input: { orderId: string; method: PaymentMethod; amountCents: number; reference?: string | null; creditNoteId?: string | null },
 ): Promise<Order> {
-  const existing = await prisma.order.findUnique({ where: { id: input.orderId }, select: { organizationId: true } });
+  const existing = await prisma.order.findUnique({
+    where: { id: input.orderId },
+    select: { organizationId: true, organization: { select: { acceptedDeskPaymentMethods: true } } },
+  });
   if (!existing) throw new NotFoundError('entity.order', ['orderId']);
   const staffId = await requireStaff(context, existing.organizationId);
   const reference = input.reference?.trim() || null;
@@ -96,6 +127,8 @@ export async function recordPayment(
     throw new ValidationError([{ field: ['reference'], messageKey: 'validation.tooLong', params: { max: 200 } }]);
   }
   if (!DESK_METHODS.includes(input.method)) throw new ValidationError([{ field: ['method'], messageKey: 'validation.deskMethod' }]);
+  // The organisation's own list (issue 11): a club may take no cheques, or no sport passes.
+  if (!deskMethodAccepted(existing.organization, input.method)) throw new PaymentMethodNotAcceptedError();
   const creditNote = input.method === 'CREDIT_NOTE';
   if (creditNote !== Boolean(input.creditNoteId)) {
     throw new ValidationError([{ field: ['creditNoteId'], messageKey: creditNote ? 'validation.required' : 'validation.fieldNotForKind' }]);
@@ -239,6 +272,8 @@ export async function applyPayment(
  * share, so a card payment settles exactly like a desk payment.
  */
 export async function settlePayment(tx: Tx, order: Order, amountCents: number, now: Date): Promise<Order> {
+  // A first payment makes the member a client: a discovery purchase deciding that waits (assertNewClient).
+  await lockMembership(tx, order.memberId, order.organizationId, 'KEY SHARE');
   const paidCents = order.paidCents + amountCents;
   const status = statusAfterPayment({ totalCents: order.totalCents, paidCents });
   const updated = await tx.order.update({ where: { id: order.id }, data: { paidCents, status } });
@@ -251,6 +286,7 @@ export async function settlePayment(tx: Tx, order: Order, amountCents: number, n
  * buys: a pack's credits, or a subscription and its first period.
  */
 export async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Order> {
+  await lockMembership(tx, order.memberId, order.organizationId, 'KEY SHARE');
   const [{ lastInvoiceNumber }] = await tx.$queryRaw<{ lastInvoiceNumber: number }[]>`
     UPDATE "Organization" SET "lastInvoiceNumber" = "lastInvoiceNumber" + 1
      WHERE "id" = ${order.organizationId}::uuid

@@ -15,7 +15,7 @@ import { personalDataExportLink } from '../links.js';
 import { logger } from '../logger.js';
 import { requireViewer } from './access.js';
 import { announceRevocation, revokeMemberLogins } from './auth-sessions.js';
-import { cancelLockedBooking } from './bookings.js';
+import { cancellationPolicyOf, cancelLockedBooking } from './bookings.js';
 import { invoiceParties } from './invoices.js';
 import { lockEntitlements } from './ledger.js';
 import { changed, lockSessions, sessionWithRules, type SessionWithRules } from './seating.js';
@@ -418,7 +418,7 @@ async function eraseMember(tx: Tx, memberId: string, verifiedHash: string, now: 
   for (const entry of entries) await leaveLockedEntry(tx, sessions.get(entry.sessionId)!, entry, now, effects);
   for (const booking of bookings) {
     const session = sessions.get(booking.sessionId)!;
-    const outcome = cancellationOutcome(session, session.activity, now);
+    const outcome = cancellationOutcome(session, await cancellationPolicyOf(tx, booking, session.activity), now);
     await cancelLockedBooking(tx, { booking, session, outcome, actorId: null, now }, effects);
   }
   for (const session of sessions.values()) effects.push(changed(session));

@@ -37,12 +37,19 @@ export async function setRegistrationReview(context: Context, input: { organizat
   await requireStaff(context, existing.id);
   return transaction(async (tx) => {
     const organization = await tx.organization.update({ where: { id: existing.id }, data: { requiresRegistrationReview: input.required } });
-    // Turning the review off unlocks the orders that were waiting for it.
-    if (!input.required) {
-      await tx.order.updateMany({ where: { organizationId: existing.id, status: 'AWAITING_REVIEW' }, data: { status: 'PENDING' } });
-    }
+    await afterRegistrationReviewSet(tx, existing.id, input.required);
     return organization;
   });
+}
+
+/**
+ * What setting registration review does beyond the column, in the transaction that set it (shared
+ * with `updateOrganizationPolicies`): turning the review off unlocks the orders waiting for it.
+ */
+export async function afterRegistrationReviewSet(tx: Tx, organizationId: string, required: boolean): Promise<void> {
+  if (!required) {
+    await tx.order.updateMany({ where: { organizationId, status: 'AWAITING_REVIEW' }, data: { status: 'PENDING' } });
+  }
 }
 
 /**

@@ -152,6 +152,12 @@ defineMutation('createOffer', {
       description: 'Subscriptions only: cap on available credits as a multiple of the allowance (default 2).',
     }),
     commitmentPeriods: t.int({ required: false, description: 'Subscriptions only: minimum number of periods.' }),
+    lateCancellation: t.field({
+      type: LateCancellationEnum,
+      required: false,
+      description:
+        "What a late cancellation does to a credit of this offer (FORFEIT or RECREDIT), overriding the activity's rule (000: annual members are re-credited). Omitted: the activity's rule applies.",
+    }),
     activityIds: t.idList({
       required: false,
       description: `Activities its credits can book (at most ${MAX_OFFER_ACTIVITIES}); none means all.`,

@@ -157,6 +157,12 @@ export const OfferRef = builder.prismaNode('Offer', {
       description:
         'Subscriptions: unused credits carry into the next period only, and the available total never exceeds this multiple of the allowance (003 §9.2: 2). So 8 a month with 5 used gives 11 the next month; the seed\'s "back to 8" contradicts its own rule, which this API follows.',
     }),
+    lateCancellation: t.expose('lateCancellation', {
+      type: LateCancellationEnum,
+      nullable: true,
+      description:
+        "What a late cancellation does to a booking paid with this offer's credits, overriding the activity's rule; null when the activity's rule applies.",
+    }),
     activities: t.field({
       type: [ActivityRef],
       description: 'Activities its credits can book; empty means every activity of the organization.',

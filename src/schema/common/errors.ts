@@ -2,6 +2,8 @@ import {
   AlreadyBookedError,
   AlreadyOnWaitlistError,
   DiscoveryAlreadyUsedError,
+  DiscoveryNewClientsOnlyError,
+  PaymentMethodNotAcceptedError,
   OnlinePaymentUnavailableError,
   PauseLimitExceededError,
   PromoCodeInvalidError,
@@ -131,6 +133,8 @@ const simpleErrors: [abstract new (...args: never[]) => DomainError, string, str
   [OnlinePaymentUnavailableError, 'OnlinePaymentUnavailableError', 'Online payment is not configured on this server; pay at the desk.'],
   [BeneficiaryInUseError, 'BeneficiaryInUseError', 'The beneficiary still has upcoming bookings or usable credits.'],
   [LastAdminError, 'LastAdminError', 'The organization must keep at least one ADMIN.'],
+  [DiscoveryNewClientsOnlyError, 'DiscoveryNewClientsOnlyError', 'A discovery class is for new clients only: you have already bought or booked here (004).'],
+  [PaymentMethodNotAcceptedError, 'PaymentMethodNotAcceptedError', 'The organization does not accept this desk payment method.'],
 ];
 
 // Errors with nothing beyond `message` and `code`.

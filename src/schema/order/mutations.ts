@@ -1,7 +1,9 @@
 import {
   DiscoveryAlreadyUsedError,
+  DiscoveryNewClientsOnlyError,
   OrderNotPayableError,
   PaymentExceedsBalanceError,
+  PaymentMethodNotAcceptedError,
   PromoCodeInvalidError,
   RegistrationNotVerifiedError,
 } from '../../domain/errors.js';
@@ -23,7 +25,7 @@ defineMutation('purchaseOffer', {
       description: 'A promo code (any case), applied before payment (003 §3.3): unknown, not yet valid, expired or used up answers PROMO_CODE_INVALID.',
     }),
   }),
-  errors: [PromoCodeInvalidError, DiscoveryAlreadyUsedError],
+  errors: [PromoCodeInvalidError, DiscoveryAlreadyUsedError, DiscoveryNewClientsOnlyError],
   resolve: async (input, context) => ({
     order: await purchaseOffer(context, {
       offerId: decodeId(input.offerId, 'Offer', 'offerId'),
@@ -39,7 +41,7 @@ defineMutation('purchaseOffer', {
 
 defineMutation('recordPayment', {
   description:
-    'Staff record a payment taken at the desk (cash, cheque, ANCV vouchers, sport pass, or a credit note), possibly one part of several (hybrid payment, 001). More than `amountDue` is refused.',
+    'Staff record a payment taken at the desk (cash, cheque, ANCV vouchers, sport pass, or a credit note), possibly one part of several (hybrid payment, 001). More than `amountDue` is refused; a method missing from the organization’s `policies.acceptedDeskPaymentMethods` answers PAYMENT_METHOD_NOT_ACCEPTED.',
   authScopes: { loggedIn: true },
   input: (t) => ({
     orderId: t.id({ required: true, description: 'The order.' }),
@@ -48,7 +50,7 @@ defineMutation('recordPayment', {
     reference: t.string({ required: false, description: 'Cheque number, voucher numbers, pass id…' }),
     creditNoteId: t.id({ required: false, description: 'With method CREDIT_NOTE: the credit note spent (the order’s member’s).' }),
   }),
-  errors: [PaymentExceedsBalanceError, OrderNotPayableError, RegistrationNotVerifiedError],
+  errors: [PaymentExceedsBalanceError, OrderNotPayableError, RegistrationNotVerifiedError, PaymentMethodNotAcceptedError],
   resolve: async (input, context) => ({
     order: await recordPayment(context, {
       orderId: decodeId(input.orderId, 'Order', 'orderId'),
