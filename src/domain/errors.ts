@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'BENEFICIARY_IN_USE',
   'LAST_ADMIN',
   'TOO_MANY_SUBSCRIPTIONS',
+  'IN_PERSON_PAYMENT_NOT_ALLOWED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -80,6 +81,7 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   LAST_ADMIN: 'The organization must keep at least one ADMIN.',
   TOO_MANY_SUBSCRIPTIONS:
     'A WebSocket has as many operations running as the server allows (`WS_MAX_SUBSCRIPTIONS_PER_SOCKET`, 20 by default): complete one first. Sent as a graphql-ws `error` message.',
+  IN_PERSON_PAYMENT_NOT_ALLOWED: 'The organization does not take payment for a session at the desk (`inPersonPaymentAllowed`): pay with a credit or online.',
   EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid (003 §9.2: requested before the end of validity).',
 };
 
@@ -354,6 +356,13 @@ export class PauseLimitExceededError extends DomainError {
   readonly code = 'PAUSE_LIMIT_EXCEEDED';
   constructor(params: { max: number }) {
     super('error.pauseLimitExceeded', params);
+  }
+}
+
+export class InPersonPaymentNotAllowedError extends DomainError {
+  readonly code = 'IN_PERSON_PAYMENT_NOT_ALLOWED';
+  constructor() {
+    super('error.inPersonPaymentNotAllowed');
   }
 }
 

@@ -19,11 +19,16 @@ import {
   NotEligibleError,
   NotFoundError,
   RescheduleNotAllowedError,
+  InPersonPaymentNotAllowedError,
+  OnlinePaymentUnavailableError,
   SessionAlreadyCancelledError,
+  SessionFullError,
   SessionNotBookableError,
+  SessionNotFullError,
   ValidationError,
 } from '../domain/errors.js';
-import type { Booking, Session } from '../generated/prisma/client.js';
+import type { Booking, Session, WaitlistEntry } from '../generated/prisma/client.js';
+import type { BookingStatus } from '../generated/prisma/enums.js';
 import type { Locale } from '../i18n/messages.js';
 import { holdLiveMember, isCoachOfSession, isStaff, joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer } from './access.js';
 import { insertUnique } from './errors.js';
@@ -40,7 +45,7 @@ import {
   type SessionWithRules,
 } from './seating.js';
 import { notifyMember } from './notifications.js';
-import { closeWaitlist, leaveOnBooking, offerFreedSeats } from './waitlist.js';
+import { closeWaitlist, joinWaitlist, leaveOnBooking, offerFreedSeats } from './waitlist.js';
 import type { AfterCommit } from '../jobs/worker.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
@@ -50,9 +55,48 @@ import type { AfterCommit } from '../jobs/worker.js';
 // id, then bookings by id, then entitlements) so that concurrent use cases cannot deadlock.
 // Events are published only after the transaction commits.
 
+export type PayWith = 'CREDIT' | 'ONLINE' | 'IN_PERSON';
+
+/** What booking answered: a seat, or (asked for, on a full session) a place on the waitlist. */
+export type BookOutcome = { kind: 'BOOKED'; booking: Booking; clientSecret?: string | null } | { kind: 'WAITLISTED'; waitlistEntry: WaitlistEntry };
+
+/** Statuses that hold a seat and count for "one active booking per beneficiary per session". */
+export const ACTIVE_BOOKING_STATUSES: BookingStatus[] = ['CONFIRMED', 'ATTENDED', 'NO_SHOW', 'PENDING_PAYMENT'];
+
+/**
+ * Books a seat. `joinWaitlistIfFull` (credit bookings only: the waitlist holds a credit): a full
+ * session puts the beneficiary on its waitlist exactly as `joinWaitlist` does, under its rules.
+ */
 export async function bookSession(
   context: Context,
-  input: { sessionId: string; beneficiaryId: string; entitlementId?: string | null },
+  input: {
+    sessionId: string;
+    beneficiaryId: string;
+    entitlementId?: string | null;
+    payWith?: PayWith | null;
+    joinWaitlistIfFull?: boolean | null;
+  },
+): Promise<BookOutcome> {
+  const payWith = input.payWith ?? 'CREDIT';
+  if (!input.joinWaitlistIfFull || payWith !== 'CREDIT') return { kind: 'BOOKED', booking: await bookSeat(context, { ...input, payWith }) };
+  // A seat freed between the two answers is booked on the next try; never more than a few.
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return { kind: 'BOOKED', booking: await bookSeat(context, { ...input, payWith }) };
+    } catch (error) {
+      if (!(error instanceof SessionFullError)) throw error;
+    }
+    try {
+      return { kind: 'WAITLISTED', waitlistEntry: await joinWaitlist(context, input) };
+    } catch (error) {
+      if (!(error instanceof SessionNotFullError) || attempt >= 2) throw error;
+    }
+  }
+}
+
+async function bookSeat(
+  context: Context,
+  input: { sessionId: string; beneficiaryId: string; entitlementId?: string | null; payWith: PayWith },
 ): Promise<Booking> {
   const [session, beneficiary] = await Promise.all([
     loadSession(input.sessionId, 'sessionId'),
@@ -65,6 +109,7 @@ export async function bookSession(
     session.organizationId,
   );
   const now = context.clock.now();
+  const { payWith } = input;
 
   // Answers that need no lock come first, so a refused request costs no seat or credit lock.
   const blocker = bookingBlocker(session, now);
@@ -72,9 +117,11 @@ export async function bookSession(
   if (!fitsAudience(session.activity, beneficiary.birthDate, session.startsAt, session.organization.timeZone)) {
     throw new NotEligibleError('error.notEligible.age');
   }
+  const refusal = paymentRefusal(session, payWith, input.entitlementId);
+  if (refusal) throw refusal;
   // A friendly answer for the common case; the partial unique index is what guarantees it.
   const active = await prisma.booking.findFirst({
-    where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: { in: ['CONFIRMED', 'ATTENDED', 'NO_SHOW'] } },
+    where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: { in: ACTIVE_BOOKING_STATUSES } },
     select: { id: true },
   });
   if (active) throw new AlreadyBookedError();
@@ -88,7 +135,24 @@ export async function bookSession(
     await joinOrganization(tx, beneficiary.memberId, session.organizationId);
     // Booking a seat anyone could book ends this beneficiary's wait for it (and frees its hold).
     effects.push(...(await leaveOnBooking(tx, session, beneficiary.id, now)));
-    const entitlement = await takeCredit(tx, session, beneficiary.id, input.entitlementId, now);
+    const entitlement = payWith === 'CREDIT' ? await takeCredit(tx, session, beneficiary.id, input.entitlementId, now) : null;
+    // Paid per session (000): the order for the session's price, due at the desk or paid online.
+    const order =
+      payWith === 'CREDIT'
+        ? null
+        : await tx.order.create({
+            data: {
+              organizationId: session.organizationId,
+              memberId: beneficiary.memberId,
+              beneficiaryId: beneficiary.id,
+              sessionId: session.id,
+              currency: session.organization.currency,
+              subtotalCents: session.priceCents!,
+              totalCents: session.priceCents!,
+              status: 'PENDING',
+              createdAt: now,
+            },
+          });
     const created: Booking = await insertUnique(
       () =>
         tx.booking.create({
@@ -98,20 +162,23 @@ export async function bookSession(
             beneficiaryId: beneficiary.id,
             memberId: beneficiary.memberId,
             bookedById: onBehalf ? viewerId : null,
-            entitlementId: entitlement.id,
+            entitlementId: entitlement?.id ?? null,
+            orderId: order?.id ?? null,
             createdAt: now,
           },
         }),
       () => new AlreadyBookedError(),
     );
-    await appendEntry(tx, {
-      entitlementId: entitlement.id,
-      delta: -1,
-      reason: 'DEBIT',
-      bookingId: created.id,
-      actorId: onBehalf ? viewerId : null,
-      createdAt: now,
-    });
+    if (entitlement) {
+      await appendEntry(tx, {
+        entitlementId: entitlement.id,
+        delta: -1,
+        reason: 'DEBIT',
+        bookingId: created.id,
+        actorId: onBehalf ? viewerId : null,
+        createdAt: now,
+      });
+    }
     await notifyMember(tx, beneficiary.memberId, {
       organizationId: session.organizationId,
       template: 'booking-confirmed',
@@ -124,6 +191,16 @@ export async function bookSession(
   changed(session)();
   for (const effect of effects) effect();
   return booking;
+}
+
+/** Why this way of paying cannot book this session (checked before any lock), or null. */
+function paymentRefusal(session: SessionWithRules, payWith: PayWith, entitlementId: string | null | undefined): Error | null {
+  if (payWith === 'CREDIT') return null;
+  if (entitlementId) return new ValidationError([{ field: ['entitlementId'], messageKey: 'validation.creditOnly' }]);
+  if (session.priceCents === null) return new ValidationError([{ field: ['payWith'], messageKey: 'validation.sessionNotPriced' }]);
+  if (payWith === 'IN_PERSON' && !session.organization.inPersonPaymentAllowed) return new InPersonPaymentNotAllowedError();
+  if (payWith === 'ONLINE') return new OnlinePaymentUnavailableError();
+  return null;
 }
 
 /** Locks a booking row and returns it as it is now. */

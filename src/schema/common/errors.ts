@@ -3,6 +3,7 @@ import {
   AlreadyOnWaitlistError,
   DiscoveryAlreadyUsedError,
   OnlinePaymentUnavailableError,
+  InPersonPaymentNotAllowedError,
   PauseLimitExceededError,
   PromoCodeInvalidError,
   RegistrationNotVerifiedError,
@@ -129,6 +130,7 @@ const simpleErrors: [abstract new (...args: never[]) => DomainError, string, str
   [WithdrawalNotAllowedError, 'WithdrawalNotAllowedError', 'Past the withdrawal period, a class already booked or taken, or nothing paid.'],
   [PauseLimitExceededError, 'PauseLimitExceededError', 'More than the yearly pause allowance without a medical exception.'],
   [OnlinePaymentUnavailableError, 'OnlinePaymentUnavailableError', 'Online payment is not configured on this server; pay at the desk.'],
+  [InPersonPaymentNotAllowedError, 'InPersonPaymentNotAllowedError', 'The organization does not take payment for a session at the desk.'],
   [BeneficiaryInUseError, 'BeneficiaryInUseError', 'The beneficiary still has upcoming bookings or usable credits.'],
   [LastAdminError, 'LastAdminError', 'The organization must keep at least one ADMIN.'],
 ];
