@@ -47,6 +47,9 @@ import {
 import { notifyMember } from './notifications.js';
 import { closeWaitlist, joinWaitlist, leaveOnBooking, offerFreedSeats } from './waitlist.js';
 import type { AfterCommit } from '../jobs/worker.js';
+import { enqueue } from '../jobs/queue.js';
+import { lockOrder } from './orders.js';
+import { refundOrderPayments } from './refunds.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
 // case: a seat is taken by a compare-and-swap UPDATE on the session, a credit by locking its
@@ -273,6 +276,17 @@ export async function cancelLockedBooking(
   const cancelled = await tx.booking.update({ where: { id: booking.id }, data: { status: outcome.status, cancelledAt: now } });
   await freeSeat(tx, session.id);
   effects.push(...(await offerFreedSeats(tx, session, 1, now)));
+  if (booking.orderId && !booking.entitlementId) {
+    const settled = await settleSessionOrder(tx, booking.orderId, outcome.kind === 'IN_TIME', now);
+    await notifyMember(tx, booking.memberId, {
+      organizationId: booking.organizationId,
+      template: 'booking-cancelled',
+      payload: { bookingId: booking.id, late: outcome.kind === 'LATE', creditReturned: false, ...sessionSummary(session) },
+      dedupeKey: `booking-cancelled:${booking.id}`,
+      at: now,
+    });
+    return { booking: cancelled, creditReturned: settled };
+  }
   if (booking.entitlementId) {
     if (outcome.creditReturned) {
       await returnCredit(
@@ -307,6 +321,39 @@ export async function cancelLockedBooking(
     at: now,
   });
   return { booking: cancelled, creditReturned: outcome.creditReturned };
+}
+
+/**
+ * A session paid per session (000) is cancelled. In time, what was paid goes back to its method
+ * (desk payments recorded as refunded, card payments refunded through Stripe by a due job) and
+ * an order nothing was paid on is cancelled; late, the order stands: paid stays paid, and a desk
+ * order still unpaid stays due, as a late-cancelled credit is lost. Returns whether the member
+ * lost nothing.
+ */
+async function settleSessionOrder(tx: Tx, orderId: string, inTime: boolean, now: Date): Promise<boolean> {
+  const order = await lockOrder(tx, orderId);
+  if (!inTime || !order.sessionId) return false;
+  if (order.status === 'PENDING' && order.paidCents === 0) {
+    await tx.order.update({ where: { id: order.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+    // A card payment still under way for it is refunded when it succeeds (not needed any more).
+    return true;
+  }
+  if (order.status !== 'PAID' && order.status !== 'PARTIALLY_PAID') return false;
+  const { refundedCents, online } = await refundOrderPayments(tx, order, 'Session cancelled in time', now);
+  for (const part of online) {
+    await enqueue(tx, {
+      kind: 'EXCESS_REFUND',
+      runAt: now,
+      organizationId: order.organizationId,
+      dedupeKey: `session-refund:${part.paymentId}`,
+      payload: { paymentId: part.paymentId },
+    });
+  }
+  await tx.order.update({
+    where: { id: order.id },
+    data: { status: 'REFUNDED', refundedAt: now, paidCents: order.paidCents - refundedCents },
+  });
+  return true;
 }
 
 function formatDeadline(outcome: CancellationOutcome, timeZone: string, locale: Locale): string {
@@ -491,6 +538,8 @@ export async function cancelSession(context: Context, input: { sessionId: string
     for (const booking of bookings) {
       await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
       let creditReturned = false;
+      // Paid per session: refunded (or its order cancelled), as a cancellation in time is.
+      if (booking.orderId && !booking.entitlementId) await settleSessionOrder(tx, booking.orderId, true, now);
       if (booking.entitlementId && !booking.creditRestoredAt) {
         creditReturned = await returnCredit(
           tx,
