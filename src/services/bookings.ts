@@ -27,7 +27,7 @@ import {
   SessionNotFullError,
   ValidationError,
 } from '../domain/errors.js';
-import type { Booking, Session, WaitlistEntry } from '../generated/prisma/client.js';
+import type { Booking, DueJob, Session, WaitlistEntry } from '../generated/prisma/client.js';
 import type { BookingStatus } from '../generated/prisma/enums.js';
 import type { Locale } from '../i18n/messages.js';
 import { holdLiveMember, isCoachOfSession, isStaff, joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer } from './access.js';
@@ -50,6 +50,7 @@ import type { AfterCommit } from '../jobs/worker.js';
 import { enqueue } from '../jobs/queue.js';
 import { lockOrder } from './orders.js';
 import { refundOrderPayments } from './refunds.js';
+import { startOnlinePayment } from './payments.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
 // case: a seat is taken by a compare-and-swap UPDATE on the session, a credit by locking its
@@ -81,11 +82,11 @@ export async function bookSession(
   },
 ): Promise<BookOutcome> {
   const payWith = input.payWith ?? 'CREDIT';
-  if (!input.joinWaitlistIfFull || payWith !== 'CREDIT') return { kind: 'BOOKED', booking: await bookSeat(context, { ...input, payWith }) };
+  if (!input.joinWaitlistIfFull || payWith !== 'CREDIT') return { kind: 'BOOKED', ...(await bookSeat(context, { ...input, payWith })) };
   // A seat freed between the two answers is booked on the next try; never more than a few.
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return { kind: 'BOOKED', booking: await bookSeat(context, { ...input, payWith }) };
+      return { kind: 'BOOKED', ...(await bookSeat(context, { ...input, payWith })) };
     } catch (error) {
       if (!(error instanceof SessionFullError)) throw error;
     }
@@ -100,7 +101,7 @@ export async function bookSession(
 async function bookSeat(
   context: Context,
   input: { sessionId: string; beneficiaryId: string; entitlementId?: string | null; payWith: PayWith },
-): Promise<Booking> {
+): Promise<{ booking: Booking; clientSecret: string | null }> {
   const [session, beneficiary] = await Promise.all([
     loadSession(input.sessionId, 'sessionId'),
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
@@ -120,7 +121,7 @@ async function bookSeat(
   if (!fitsAudience(session.activity, beneficiary.birthDate, session.startsAt, session.organization.timeZone)) {
     throw new NotEligibleError('error.notEligible.age');
   }
-  const refusal = paymentRefusal(session, payWith, input.entitlementId);
+  const refusal = paymentRefusal(session, payWith, input.entitlementId, Boolean(context.stripe));
   if (refusal) throw refusal;
   // A friendly answer for the common case; the partial unique index is what guarantees it.
   const active = await prisma.booking.findFirst({
@@ -130,7 +131,7 @@ async function bookSeat(
   if (active) throw new AlreadyBookedError();
 
   const effects: AfterCommit[] = [];
-  const booking = await transaction(async (tx) => {
+  const booked = await transaction(async (tx) => {
     effects.length = 0;
     // First lock: an erasure of this account (which locks the member row) cannot interleave.
     await holdLiveMember(tx, beneficiary.memberId, { entity: 'entity.beneficiary', field: 'beneficiaryId' });
@@ -156,6 +157,8 @@ async function bookSeat(
               createdAt: now,
             },
           });
+    // Paid online: the seat is held while the member pays, then expires unless the webhook confirms it.
+    const holdUntil = payWith === 'ONLINE' ? new Date(now.getTime() + session.organization.paymentHoldMinutes * 60_000) : null;
     const created: Booking = await insertUnique(
       () =>
         tx.booking.create({
@@ -167,6 +170,7 @@ async function bookSeat(
             bookedById: onBehalf ? viewerId : null,
             entitlementId: entitlement?.id ?? null,
             orderId: order?.id ?? null,
+            ...(holdUntil ? { status: 'PENDING_PAYMENT' as const, paymentHoldUntil: holdUntil } : {}),
             createdAt: now,
           },
         }),
@@ -182,6 +186,16 @@ async function bookSeat(
         createdAt: now,
       });
     }
+    if (holdUntil) {
+      await enqueue(tx, {
+        kind: 'PAYMENT_HOLD_EXPIRY',
+        runAt: holdUntil,
+        organizationId: session.organizationId,
+        dedupeKey: `payment-hold:${created.id}`,
+        payload: { bookingId: created.id },
+      });
+      return { booking: created, order };
+    }
     await notifyMember(tx, beneficiary.memberId, {
       organizationId: session.organizationId,
       template: 'booking-confirmed',
@@ -189,21 +203,55 @@ async function bookSeat(
       dedupeKey: `booking-confirmed:${created.id}`,
       at: now,
     });
-    return created;
+    return { booking: created, order };
   });
   changed(session)();
   for (const effect of effects) effect();
-  return booking;
+  if (input.payWith !== 'ONLINE' || !booked.order) return { booking: booked.booking, clientSecret: null };
+  // The card payment of the held seat, through the same code as any order's card payment.
+  const { clientSecret } = await startOnlinePayment(context, { orderId: booked.order.id, amountCents: booked.order.totalCents, method: 'CARD' });
+  return { booking: booked.booking, clientSecret };
 }
 
 /** Why this way of paying cannot book this session (checked before any lock), or null. */
-function paymentRefusal(session: SessionWithRules, payWith: PayWith, entitlementId: string | null | undefined): Error | null {
+function paymentRefusal(
+  session: SessionWithRules,
+  payWith: PayWith,
+  entitlementId: string | null | undefined,
+  online: boolean,
+): Error | null {
   if (payWith === 'CREDIT') return null;
   if (entitlementId) return new ValidationError([{ field: ['entitlementId'], messageKey: 'validation.creditOnly' }]);
   if (session.priceCents === null) return new ValidationError([{ field: ['payWith'], messageKey: 'validation.sessionNotPriced' }]);
   if (payWith === 'IN_PERSON' && !session.organization.inPersonPaymentAllowed) return new InPersonPaymentNotAllowedError();
-  if (payWith === 'ONLINE') return new OnlinePaymentUnavailableError();
+  if (payWith === 'ONLINE' && !online) return new OnlinePaymentUnavailableError();
   return null;
+}
+
+/**
+ * PAYMENT_HOLD_EXPIRY job, at a PENDING_PAYMENT booking's `paymentHoldUntil`: unless the webhook
+ * confirmed it meanwhile (both decide under the session's row lock, so exactly one of them acts),
+ * the booking is EXPIRED, its seat freed and handed to the waitlist as a cancellation's is, and
+ * its order CANCELLED (a card payment succeeding later is refunded as one its order did not need).
+ */
+export async function expirePaymentHold(tx: Tx, job: DueJob, now: Date): Promise<AfterCommit[]> {
+  const { bookingId } = job.payload as { bookingId: string };
+  const found = await tx.booking.findUnique({ where: { id: bookingId } });
+  if (!found) return [];
+  const session = await loadSession(found.sessionId, 'bookingId');
+  await lockSessions(tx, [found.sessionId]);
+  const booking = await lockBooking(tx, found.id);
+  if (booking.status !== 'PENDING_PAYMENT') return [];
+  await tx.booking.update({ where: { id: booking.id }, data: { status: 'EXPIRED', cancelledAt: now } });
+  await freeSeat(tx, session.id);
+  const effects = await offerFreedSeats(tx, session, 1, now);
+  if (booking.orderId) {
+    const order = await lockOrder(tx, booking.orderId);
+    if (order.status === 'PENDING' && order.paidCents === 0) {
+      await tx.order.update({ where: { id: order.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+    }
+  }
+  return [changed(session), ...effects];
 }
 
 /** Locks a booking row and returns it as it is now. */
@@ -522,7 +570,7 @@ export async function cancelSession(context: Context, input: { sessionId: string
     if (locked.startsAt.getTime() <= now.getTime()) throw new SessionNotBookableError('started');
     const bookings = await tx.$queryRaw<Booking[]>`
       SELECT * FROM "Booking"
-       WHERE "sessionId" = ${found.id}::uuid AND "status" IN ('CONFIRMED', 'ATTENDED', 'NO_SHOW')
+       WHERE "sessionId" = ${found.id}::uuid AND "status" IN ('CONFIRMED', 'ATTENDED', 'NO_SHOW', 'PENDING_PAYMENT')
        ORDER BY "id" FOR UPDATE`;
     // A credit lost to a late cancellation comes back too: the class it was for does not take place.
     const forfeited = await tx.$queryRaw<Booking[]>`
