@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'TOO_MANY_SUBSCRIPTIONS',
   'PAYMENT_METHOD_NOT_ACCEPTED',
   'DISCOVERY_NEW_CLIENTS_ONLY',
+  'IN_PERSON_PAYMENT_NOT_ALLOWED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -86,6 +87,7 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
     "The organization does not accept this desk payment method (`Organization.policies.acceptedDeskPaymentMethods`).",
   DISCOVERY_NEW_CLIENTS_ONLY:
     'A discovery class is for new clients only (004): this member has already bought (an order paid in full or in part) or booked in the organization.',
+  IN_PERSON_PAYMENT_NOT_ALLOWED: 'The organization does not take payment for a session at the desk (`inPersonPaymentAllowed`): pay with a credit or online.',
   EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid (003 §9.2: requested before the end of validity).',
 };
 
@@ -374,6 +376,13 @@ export class PauseLimitExceededError extends DomainError {
   readonly code = 'PAUSE_LIMIT_EXCEEDED';
   constructor(params: { max: number }) {
     super('error.pauseLimitExceeded', params);
+  }
+}
+
+export class InPersonPaymentNotAllowedError extends DomainError {
+  readonly code = 'IN_PERSON_PAYMENT_NOT_ALLOWED';
+  constructor() {
+    super('error.inPersonPaymentNotAllowed');
   }
 }
 

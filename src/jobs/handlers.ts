@@ -3,6 +3,7 @@ import { expireEntitlement } from '../services/entitlements.js';
 import { crossPeriodBoundary, endPaymentGrace, startPauseJob } from '../services/subscriptions.js';
 import { chargeRenewal, refundExcessPayment } from '../services/payments.js';
 import { offerWindowJob, waitlistDeadlineJob } from '../services/waitlist.js';
+import { expirePaymentHold } from '../services/bookings.js';
 import type { JobHandler } from './worker.js';
 
 /** What each kind of due job does. Kinds without a handler yet are never enqueued. */
@@ -15,4 +16,5 @@ export const jobHandlers: Partial<Record<DueJobKind, JobHandler>> = {
   WAITLIST_OFFER_WINDOW: offerWindowJob,
   RENEWAL_CHARGE: chargeRenewal,
   EXCESS_REFUND: refundExcessPayment,
+  PAYMENT_HOLD_EXPIRY: expirePaymentHold,
 };

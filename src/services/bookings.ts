@@ -21,11 +21,16 @@ import {
   NotEligibleError,
   NotFoundError,
   RescheduleNotAllowedError,
+  InPersonPaymentNotAllowedError,
+  OnlinePaymentUnavailableError,
   SessionAlreadyCancelledError,
+  SessionFullError,
   SessionNotBookableError,
+  SessionNotFullError,
   ValidationError,
 } from '../domain/errors.js';
-import type { Booking, Session } from '../generated/prisma/client.js';
+import type { Booking, DueJob, Session, WaitlistEntry } from '../generated/prisma/client.js';
+import type { BookingStatus } from '../generated/prisma/enums.js';
 import type { Locale } from '../i18n/messages.js';
 import { holdLiveMember, isCoachOfSession, isStaff, joinOrganization, requireOwnerOrStaff, requireStaff, requireViewer } from './access.js';
 import { insertUnique } from './errors.js';
@@ -42,8 +47,12 @@ import {
   type SessionWithRules,
 } from './seating.js';
 import { notifyMember } from './notifications.js';
-import { closeWaitlist, leaveOnBooking, offerFreedSeats } from './waitlist.js';
+import { closeWaitlist, joinWaitlist, leaveOnBooking, offerFreedSeats } from './waitlist.js';
 import type { AfterCommit } from '../jobs/worker.js';
+import { enqueue } from '../jobs/queue.js';
+import { lockOrder } from './orders.js';
+import { refundOrderPayments } from './refunds.js';
+import { startOnlinePayment } from './payments.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
 // case: a seat is taken by a compare-and-swap UPDATE on the session, a credit by locking its
@@ -52,10 +61,49 @@ import type { AfterCommit } from '../jobs/worker.js';
 // id, then bookings by id, then entitlements) so that concurrent use cases cannot deadlock.
 // Events are published only after the transaction commits.
 
+export type PayWith = 'CREDIT' | 'ONLINE' | 'IN_PERSON';
+
+/** What booking answered: a seat, or (asked for, on a full session) a place on the waitlist. */
+export type BookOutcome = { kind: 'BOOKED'; booking: Booking; clientSecret?: string | null } | { kind: 'WAITLISTED'; waitlistEntry: WaitlistEntry };
+
+/** Statuses that hold a seat and count for "one active booking per beneficiary per session". */
+export const ACTIVE_BOOKING_STATUSES: BookingStatus[] = ['CONFIRMED', 'ATTENDED', 'NO_SHOW', 'PENDING_PAYMENT'];
+
+/**
+ * Books a seat. `joinWaitlistIfFull` (credit bookings only: the waitlist holds a credit): a full
+ * session puts the beneficiary on its waitlist exactly as `joinWaitlist` does, under its rules.
+ */
 export async function bookSession(
   context: Context,
-  input: { sessionId: string; beneficiaryId: string; entitlementId?: string | null },
-): Promise<Booking> {
+  input: {
+    sessionId: string;
+    beneficiaryId: string;
+    entitlementId?: string | null;
+    payWith?: PayWith | null;
+    joinWaitlistIfFull?: boolean | null;
+  },
+): Promise<BookOutcome> {
+  const payWith = input.payWith ?? 'CREDIT';
+  if (!input.joinWaitlistIfFull || payWith !== 'CREDIT') return { kind: 'BOOKED', ...(await bookSeat(context, { ...input, payWith })) };
+  // A seat freed between the two answers is booked on the next try; never more than a few.
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return { kind: 'BOOKED', ...(await bookSeat(context, { ...input, payWith })) };
+    } catch (error) {
+      if (!(error instanceof SessionFullError)) throw error;
+    }
+    try {
+      return { kind: 'WAITLISTED', waitlistEntry: await joinWaitlist(context, input) };
+    } catch (error) {
+      if (!(error instanceof SessionNotFullError) || attempt >= 2) throw error;
+    }
+  }
+}
+
+async function bookSeat(
+  context: Context,
+  input: { sessionId: string; beneficiaryId: string; entitlementId?: string | null; payWith: PayWith },
+): Promise<{ booking: Booking; clientSecret: string | null }> {
   const [session, beneficiary] = await Promise.all([
     loadSession(input.sessionId, 'sessionId'),
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
@@ -67,6 +115,7 @@ export async function bookSession(
     session.organizationId,
   );
   const now = context.clock.now();
+  const { payWith } = input;
 
   // Answers that need no lock come first, so a refused request costs no seat or credit lock.
   const blocker = bookingBlocker(session, now);
@@ -74,15 +123,17 @@ export async function bookSession(
   if (!fitsAudience(session.activity, beneficiary.birthDate, session.startsAt, session.organization.timeZone)) {
     throw new NotEligibleError('error.notEligible.age');
   }
+  const refusal = paymentRefusal(session, payWith, input.entitlementId, Boolean(context.stripe));
+  if (refusal) throw refusal;
   // A friendly answer for the common case; the partial unique index is what guarantees it.
   const active = await prisma.booking.findFirst({
-    where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: { in: ['CONFIRMED', 'ATTENDED', 'NO_SHOW'] } },
+    where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: { in: ACTIVE_BOOKING_STATUSES } },
     select: { id: true },
   });
   if (active) throw new AlreadyBookedError();
 
   const effects: AfterCommit[] = [];
-  const booking = await transaction(async (tx) => {
+  const booked = await transaction(async (tx) => {
     effects.length = 0;
     // First lock: an erasure of this account (which locks the member row) cannot interleave.
     await holdLiveMember(tx, beneficiary.memberId, { entity: 'entity.beneficiary', field: 'beneficiaryId' });
@@ -90,7 +141,26 @@ export async function bookSession(
     await joinOrganization(tx, beneficiary.memberId, session.organizationId);
     // Booking a seat anyone could book ends this beneficiary's wait for it (and frees its hold).
     effects.push(...(await leaveOnBooking(tx, session, beneficiary.id, now)));
-    const entitlement = await takeCredit(tx, session, beneficiary.id, input.entitlementId, now);
+    const entitlement = payWith === 'CREDIT' ? await takeCredit(tx, session, beneficiary.id, input.entitlementId, now) : null;
+    // Paid per session (000): the order for the session's price, due at the desk or paid online.
+    const order =
+      payWith === 'CREDIT'
+        ? null
+        : await tx.order.create({
+            data: {
+              organizationId: session.organizationId,
+              memberId: beneficiary.memberId,
+              beneficiaryId: beneficiary.id,
+              sessionId: session.id,
+              currency: session.organization.currency,
+              subtotalCents: session.priceCents!,
+              totalCents: session.priceCents!,
+              status: 'PENDING',
+              createdAt: now,
+            },
+          });
+    // Paid online: the seat is held while the member pays, then expires unless the webhook confirms it.
+    const holdUntil = payWith === 'ONLINE' ? new Date(now.getTime() + session.organization.paymentHoldMinutes * 60_000) : null;
     const created: Booking = await insertUnique(
       () =>
         tx.booking.create({
@@ -100,20 +170,34 @@ export async function bookSession(
             beneficiaryId: beneficiary.id,
             memberId: beneficiary.memberId,
             bookedById: onBehalf ? viewerId : null,
-            entitlementId: entitlement.id,
+            entitlementId: entitlement?.id ?? null,
+            orderId: order?.id ?? null,
+            ...(holdUntil ? { status: 'PENDING_PAYMENT' as const, paymentHoldUntil: holdUntil } : {}),
             createdAt: now,
           },
         }),
       () => new AlreadyBookedError(),
     );
-    await appendEntry(tx, {
-      entitlementId: entitlement.id,
-      delta: -1,
-      reason: 'DEBIT',
-      bookingId: created.id,
-      actorId: onBehalf ? viewerId : null,
-      createdAt: now,
-    });
+    if (entitlement) {
+      await appendEntry(tx, {
+        entitlementId: entitlement.id,
+        delta: -1,
+        reason: 'DEBIT',
+        bookingId: created.id,
+        actorId: onBehalf ? viewerId : null,
+        createdAt: now,
+      });
+    }
+    if (holdUntil) {
+      await enqueue(tx, {
+        kind: 'PAYMENT_HOLD_EXPIRY',
+        runAt: holdUntil,
+        organizationId: session.organizationId,
+        dedupeKey: `payment-hold:${created.id}`,
+        payload: { bookingId: created.id },
+      });
+      return { booking: created, order };
+    }
     await notifyMember(tx, beneficiary.memberId, {
       organizationId: session.organizationId,
       template: 'booking-confirmed',
@@ -121,11 +205,55 @@ export async function bookSession(
       dedupeKey: `booking-confirmed:${created.id}`,
       at: now,
     });
-    return created;
+    return { booking: created, order };
   });
   changed(session)();
   for (const effect of effects) effect();
-  return booking;
+  if (input.payWith !== 'ONLINE' || !booked.order) return { booking: booked.booking, clientSecret: null };
+  // The card payment of the held seat, through the same code as any order's card payment.
+  const { clientSecret } = await startOnlinePayment(context, { orderId: booked.order.id, amountCents: booked.order.totalCents, method: 'CARD' });
+  return { booking: booked.booking, clientSecret };
+}
+
+/** Why this way of paying cannot book this session (checked before any lock), or null. */
+function paymentRefusal(
+  session: SessionWithRules,
+  payWith: PayWith,
+  entitlementId: string | null | undefined,
+  online: boolean,
+): Error | null {
+  if (payWith === 'CREDIT') return null;
+  if (entitlementId) return new ValidationError([{ field: ['entitlementId'], messageKey: 'validation.creditOnly' }]);
+  if (session.priceCents === null) return new ValidationError([{ field: ['payWith'], messageKey: 'validation.sessionNotPriced' }]);
+  if (payWith === 'IN_PERSON' && !session.organization.inPersonPaymentAllowed) return new InPersonPaymentNotAllowedError();
+  if (payWith === 'ONLINE' && !online) return new OnlinePaymentUnavailableError();
+  return null;
+}
+
+/**
+ * PAYMENT_HOLD_EXPIRY job, at a PENDING_PAYMENT booking's `paymentHoldUntil`: unless the webhook
+ * confirmed it meanwhile (both decide under the session's row lock, so exactly one of them acts),
+ * the booking is EXPIRED, its seat freed and handed to the waitlist as a cancellation's is, and
+ * its order CANCELLED (a card payment succeeding later is refunded as one its order did not need).
+ */
+export async function expirePaymentHold(tx: Tx, job: DueJob, now: Date): Promise<AfterCommit[]> {
+  const { bookingId } = job.payload as { bookingId: string };
+  const found = await tx.booking.findUnique({ where: { id: bookingId } });
+  if (!found) return [];
+  const session = await loadSession(found.sessionId, 'bookingId');
+  await lockSessions(tx, [found.sessionId]);
+  const booking = await lockBooking(tx, found.id);
+  if (booking.status !== 'PENDING_PAYMENT') return [];
+  await tx.booking.update({ where: { id: booking.id }, data: { status: 'EXPIRED', cancelledAt: now } });
+  await freeSeat(tx, session.id);
+  const effects = await offerFreedSeats(tx, session, 1, now);
+  if (booking.orderId) {
+    const order = await lockOrder(tx, booking.orderId);
+    if (order.status === 'PENDING' && order.paidCents === 0) {
+      await tx.order.update({ where: { id: order.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+    }
+  }
+  return [changed(session), ...effects];
 }
 
 /** Locks a booking row and returns it as it is now. */
@@ -214,6 +342,17 @@ export async function cancelLockedBooking(
   const cancelled = await tx.booking.update({ where: { id: booking.id }, data: { status: outcome.status, cancelledAt: now } });
   await freeSeat(tx, session.id);
   effects.push(...(await offerFreedSeats(tx, session, 1, now)));
+  if (booking.orderId && !booking.entitlementId) {
+    const settled = await settleSessionOrder(tx, booking.orderId, outcome.kind === 'IN_TIME', now);
+    await notifyMember(tx, booking.memberId, {
+      organizationId: booking.organizationId,
+      template: 'booking-cancelled',
+      payload: { bookingId: booking.id, late: outcome.kind === 'LATE', creditReturned: false, ...sessionSummary(session) },
+      dedupeKey: `booking-cancelled:${booking.id}`,
+      at: now,
+    });
+    return { booking: cancelled, creditReturned: settled };
+  }
   if (booking.entitlementId) {
     if (outcome.creditReturned) {
       await returnCredit(
@@ -248,6 +387,39 @@ export async function cancelLockedBooking(
     at: now,
   });
   return { booking: cancelled, creditReturned: outcome.creditReturned };
+}
+
+/**
+ * A session paid per session (000) is cancelled. In time, what was paid goes back to its method
+ * (desk payments recorded as refunded, card payments refunded through Stripe by a due job) and
+ * an order nothing was paid on is cancelled; late, the order stands: paid stays paid, and a desk
+ * order still unpaid stays due, as a late-cancelled credit is lost. Returns whether the member
+ * lost nothing.
+ */
+async function settleSessionOrder(tx: Tx, orderId: string, inTime: boolean, now: Date): Promise<boolean> {
+  const order = await lockOrder(tx, orderId);
+  if (!inTime || !order.sessionId) return false;
+  if (order.status === 'PENDING' && order.paidCents === 0) {
+    await tx.order.update({ where: { id: order.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+    // A card payment still under way for it is refunded when it succeeds (not needed any more).
+    return true;
+  }
+  if (order.status !== 'PAID' && order.status !== 'PARTIALLY_PAID') return false;
+  const { refundedCents, online } = await refundOrderPayments(tx, order, 'Session cancelled in time', now);
+  for (const part of online) {
+    await enqueue(tx, {
+      kind: 'EXCESS_REFUND',
+      runAt: now,
+      organizationId: order.organizationId,
+      dedupeKey: `session-refund:${part.paymentId}`,
+      payload: { paymentId: part.paymentId },
+    });
+  }
+  await tx.order.update({
+    where: { id: order.id },
+    data: { status: 'REFUNDED', refundedAt: now, paidCents: order.paidCents - refundedCents },
+  });
+  return true;
 }
 
 function formatDeadline(outcome: CancellationOutcome, timeZone: string, locale: Locale): string {
@@ -416,7 +588,7 @@ export async function cancelSession(context: Context, input: { sessionId: string
     if (locked.startsAt.getTime() <= now.getTime()) throw new SessionNotBookableError('started');
     const bookings = await tx.$queryRaw<Booking[]>`
       SELECT * FROM "Booking"
-       WHERE "sessionId" = ${found.id}::uuid AND "status" IN ('CONFIRMED', 'ATTENDED', 'NO_SHOW')
+       WHERE "sessionId" = ${found.id}::uuid AND "status" IN ('CONFIRMED', 'ATTENDED', 'NO_SHOW', 'PENDING_PAYMENT')
        ORDER BY "id" FOR UPDATE`;
     // A credit lost to a late cancellation comes back too: the class it was for does not take place.
     const forfeited = await tx.$queryRaw<Booking[]>`
@@ -432,6 +604,8 @@ export async function cancelSession(context: Context, input: { sessionId: string
     for (const booking of bookings) {
       await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
       let creditReturned = false;
+      // Paid per session: refunded (or its order cancelled), as a cancellation in time is.
+      if (booking.orderId && !booking.entitlementId) await settleSessionOrder(tx, booking.orderId, true, now);
       if (booking.entitlementId && !booking.creditRestoredAt) {
         creditReturned = await returnCredit(
           tx,

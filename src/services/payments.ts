@@ -4,7 +4,9 @@ import { prisma } from '../db/client.js';
 import { transaction, type Tx } from '../db/transaction.js';
 import { NotFoundError, OnlinePaymentUnavailableError, RegistrationNotVerifiedError, ValidationError } from '../domain/errors.js';
 import { amountDue, PAYABLE_STATUSES } from '../domain/orders.js';
-import type { DueJob, Order, Payment } from '../generated/prisma/client.js';
+import type { Booking, DueJob, Order, Payment } from '../generated/prisma/client.js';
+import { lockSessions, sessionSummary, sessionWithRules } from './seating.js';
+import { notifyMember } from './notifications.js';
 import type { SavedPaymentMethodType } from '../generated/prisma/enums.js';
 import { logger } from '../logger.js';
 import { getStripeClient, type StripeClient, stripeCurrency } from '../payments/stripe.js';
@@ -147,7 +149,10 @@ async function applyIntentEvent(
     logger.warn({ paymentIntentId: intent.id, type }, 'Stripe event for an unknown PaymentIntent; acknowledged and ignored');
     return 'ignored';
   }
-  // Lock order: the order, then its payment (as every payment path does).
+  // Lock order: a session's order locks its session first (as booking, cancelling and a hold's
+  // expiry do), then the order, then its payment (as every payment path does).
+  const target = await tx.order.findUnique({ where: { id: found.orderId }, select: { sessionId: true } });
+  if (target?.sessionId) await lockSessions(tx, [target.sessionId]);
   const order = await lockOrder(tx, found.orderId);
   const [payment] = await tx.$queryRaw<Payment[]>`SELECT * FROM "Payment" WHERE "id" = ${found.id}::uuid FOR UPDATE`;
   if (!payment) return 'ignored';
@@ -178,6 +183,7 @@ async function applyIntentEvent(
           payload: { paymentId: payment.id },
         });
       }
+      if (settled.status === 'PAID' && settled.sessionId) await confirmPaidHold(tx, settled, now);
       if (saved) await keepPaymentMethod(tx, settled, saved, now);
       return 'processed';
     }
@@ -203,6 +209,23 @@ async function applyIntentEvent(
       // `processing` (SEPA waiting for the bank) and the rest: the payment stays PENDING.
       return 'processed';
   }
+}
+
+/** A session paid online is paid: its held booking is CONFIRMED, in the webhook's transaction. */
+async function confirmPaidHold(tx: Tx, order: Order, now: Date): Promise<void> {
+  const [booking] = await tx.$queryRaw<Booking[]>`
+    SELECT * FROM "Booking" WHERE "orderId" = ${order.id}::uuid AND "status" = 'PENDING_PAYMENT' FOR UPDATE`;
+  if (!booking) return;
+  await tx.booking.update({ where: { id: booking.id }, data: { status: 'CONFIRMED', paymentHoldUntil: null } });
+  const session = await tx.session.findUniqueOrThrow({ where: { id: booking.sessionId }, include: sessionWithRules });
+  const beneficiary = await tx.beneficiary.findUniqueOrThrow({ where: { id: booking.beneficiaryId }, select: { firstName: true } });
+  await notifyMember(tx, booking.memberId, {
+    organizationId: booking.organizationId,
+    template: 'booking-confirmed',
+    payload: { bookingId: booking.id, beneficiary: beneficiary.firstName, ...sessionSummary(session) },
+    dedupeKey: `booking-confirmed:${booking.id}`,
+    at: now,
+  });
 }
 
 async function savedMethodDetails(stripe: StripeClient, intent: Stripe.PaymentIntent): Promise<SavedMethodDetails | null> {

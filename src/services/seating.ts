@@ -22,6 +22,9 @@ export const sessionWithRules = {
       waitlistPolicy: true,
       waitlistClaimDeadlineHours: true,
       waitlistOfferWindowMinutes: true,
+      currency: true,
+      inPersonPaymentAllowed: true,
+      paymentHoldMinutes: true,
     },
   },
 } as const;

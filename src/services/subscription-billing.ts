@@ -1,4 +1,3 @@
-import { countedPayments } from '../domain/orders.js';
 import { DateTime } from 'luxon';
 import type { Context } from '../context.js';
 import { prisma } from '../db/client.js';
@@ -10,15 +9,12 @@ import type { Order, Subscription, SubscriptionPause } from '../generated/prisma
 import { enqueue } from '../jobs/queue.js';
 import { isStaff, requireOwnerOrStaff } from './access.js';
 import { appendEntry, lockEntitlements } from './ledger.js';
-import { logger } from '../logger.js';
 import { lockOrder } from './orders.js';
-import { refundOnlinePayment } from './payments.js';
+import { refundOrderPayments, sendOnlineRefunds, type OnlineRefund } from './refunds.js';
 
 // Withdrawal, termination and pauses (SPEC §7; 003 §11, §12, §12A; 004). The rules are pure
 // functions in domain/subscriptions.ts; each use case here is one transaction under the row lock
 // of what it changes (lock order: order, entitlements, credit note; or the subscription alone).
-
-const ONLINE_METHODS = new Set(['CARD', 'SEPA_DEBIT']);
 
 /**
  * Withdrawal (003 §11, 004): within the organisation's `withdrawalDays` "jours francs" of the
@@ -34,7 +30,7 @@ export async function requestWithdrawal(context: Context, input: { orderId: stri
   const now = context.clock.now();
   // Online payments are refunded through Stripe once the withdrawal has committed (no network call
   // under the order's lock); `refundOnlinePayment` records each Refund.
-  const online: { paymentId: string; amountCents: number }[] = [];
+  const online: OnlineRefund[] = [];
   const refunded = await transaction(async (tx) => {
     online.length = 0;
     const order = await lockOrder(tx, input.orderId);
@@ -79,29 +75,9 @@ export async function requestWithdrawal(context: Context, input: { orderId: stri
       if (lot.status === 'ACTIVE') await tx.entitlement.update({ where: { id: lot.id }, data: { status: 'REVOKED' } });
     }
 
-    let refundedCents = 0;
-    // Only the payments that paid the total are refunded here, as the invoice lists them (one the
-    // order did not need is refunded on its own, see refundExcessPayment).
-    const succeeded = await tx.payment.findMany({
-      where: { orderId: order.id, status: 'SUCCEEDED' },
-      orderBy: [{ succeededAt: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
-    });
-    for (const payment of countedPayments(succeeded, order.totalCents)) {
-      const amountCents = payment.amountCents - payment.refundedCents;
-      if (amountCents <= 0) continue;
-      refundedCents += amountCents;
-      if (ONLINE_METHODS.has(payment.method)) {
-        online.push({ paymentId: payment.id, amountCents });
-        continue;
-      }
-      await tx.refund.create({ data: { paymentId: payment.id, amountCents, status: 'SUCCEEDED', reason: 'Withdrawal', createdAt: now } });
-      await tx.payment.update({ where: { id: payment.id }, data: { refundedCents: payment.refundedCents + amountCents } });
-      if (payment.creditNoteId) {
-        // Paid with a credit note: the amount goes back onto it (lock order: order, then note).
-        await tx.$queryRaw`SELECT 1 FROM "CreditNote" WHERE "id" = ${payment.creditNoteId}::uuid FOR UPDATE`;
-        await tx.creditNote.update({ where: { id: payment.creditNoteId }, data: { remainingCents: { increment: amountCents } } });
-      }
-    }
+    const refund = await refundOrderPayments(tx, order, 'Withdrawal', now);
+    online.push(...refund.online);
+    const { refundedCents } = refund;
 
     if (order.subscriptionId && order.periodIndex === 0) {
       await tx.subscription.update({
@@ -114,15 +90,7 @@ export async function requestWithdrawal(context: Context, input: { orderId: stri
       data: { status: 'REFUNDED', refundedAt: now, paidCents: order.paidCents - refundedCents },
     });
   });
-  for (const part of online) {
-    try {
-      await refundOnlinePayment(part.paymentId, part.amountCents);
-    } catch (error) {
-      // The withdrawal stands; the money must still go back: the FAILED refund row
-      // (refundOnlinePayment records it) shows staff what to do.
-      logger.error({ orderId: refunded.id, paymentId: part.paymentId, err: error instanceof Error ? error.message : String(error) }, 'withdrawal: Stripe refund failed');
-    }
-  }
+  await sendOnlineRefunds(refunded.id, online, 'withdrawal');
   return refunded;
 }
 

@@ -313,7 +313,7 @@ export async function joinWaitlist(
     if (locked.status !== 'SCHEDULED') throw new SessionNotBookableError('cancelled');
     if (!waitlistOpen(locked, settingsOf(session), lockedNow)) throw new WaitlistClosedError();
     const booked = await tx.booking.count({
-      where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: { in: ['CONFIRMED', 'ATTENDED', 'NO_SHOW'] } },
+      where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: { in: ['CONFIRMED', 'ATTENDED', 'NO_SHOW', 'PENDING_PAYMENT'] } },
     });
     if (booked > 0) throw new AlreadyBookedError();
     const waiting = await tx.waitlistEntry.count({ where: { sessionId: session.id, beneficiaryId: beneficiary.id, status: 'WAITING' } });

@@ -1,5 +1,10 @@
+import { brandWithType } from '@pothos/core';
 import {
   AlreadyBookedError,
+  AlreadyOnWaitlistError,
+  InPersonPaymentNotAllowedError,
+  OnlinePaymentUnavailableError,
+  WaitlistClosedError,
   AttendanceNotAllowedError,
   BookingNotCancellableError,
   CreditNotRestorableError,
@@ -18,35 +23,98 @@ import {
   rescheduleBooking,
   restoreCredit,
 } from '../../services/bookings.js';
+import type { WaitlistEntry } from '../../generated/prisma/client.js';
+import { type PayWith } from '../../services/bookings.js';
+import { builder } from '../builder.js';
 import { SessionRef } from '../catalogue/types.js';
+import { WaitlistEntryRef } from '../waitlist/types.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
 import { AttendanceStatusEnum, BookingRef } from './types.js';
 import { bounds } from '../common/input-bounds.js';
 
+const PayWithEnum = builder.enumType('PayWith', {
+  description: 'How a booking is paid.',
+  values: {
+    CREDIT: { description: 'With one credit of an entitlement (the default).' },
+    ONLINE: {
+      description:
+        'A priced session paid by card: the booking is PENDING_PAYMENT, its seat held for the organization’s `paymentHoldMinutes`, until the payment succeeds (CONFIRMED) or the hold runs out (EXPIRED).',
+    },
+    IN_PERSON: {
+      description: 'A priced session paid at the desk, where the organization allows it: CONFIRMED at once, with an order due.',
+    },
+  } satisfies Record<PayWith, unknown>,
+});
+
+/** `bookSession` on a full session, asked to wait: in line, one credit held (as `joinWaitlist`). */
+const BookSessionWaitlistedRef = builder.objectRef<{ waitlistEntry: WaitlistEntry }>('BookSessionWaitlisted').implement({
+  description:
+    'A success: the session was full and `joinWaitlistIfFull` was set, so the beneficiary is on its waitlist with one credit held, exactly as `joinWaitlist` does.',
+  fields: (t) => ({
+    waitlistEntry: t.field({ type: WaitlistEntryRef, description: 'The place in line.', resolve: (r) => r.waitlistEntry }),
+  }),
+});
+
 defineMutation('bookSession', {
   description:
-    'Books a seat for a beneficiary, paid with one credit: the valid credit that expires first, unless `entitlementId` names one. Confirmed at once. The member books for their own beneficiaries; staff book on anyone’s behalf.',
+    'Books a seat for a beneficiary. By default paid with one credit: the valid credit that expires first, unless `entitlementId` names one; confirmed at once. A priced session may instead be paid `IN_PERSON` or `ONLINE` (`payWith`). With `joinWaitlistIfFull`, a full session answers `BookSessionWaitlisted` instead of `SESSION_FULL`. The member books for their own beneficiaries; staff book on anyone’s behalf.',
   authScopes: { loggedIn: true },
   input: (t) => ({
     sessionId: t.id({ required: true, description: 'The session.' }),
     beneficiaryId: t.id({ required: true, description: 'Who attends (one of your beneficiaries; staff: anyone).' }),
     entitlementId: t.id({
       required: false,
-      description: 'Use this entitlement’s credit. Default: the eligible credit that expires first.',
+      description: 'Use this entitlement’s credit. Default: the eligible credit that expires first. Only with `payWith: CREDIT`.',
+    }),
+    payWith: t.field({
+      type: PayWithEnum,
+      required: false,
+      description: 'How the booking is paid (default CREDIT). ONLINE and IN_PERSON need a session with a price.',
+    }),
+    joinWaitlistIfFull: t.boolean({
+      required: false,
+      description:
+        'When the session is full, join its waitlist (holding one credit) and answer `BookSessionWaitlisted`, instead of `SESSION_FULL`. Credit bookings only.',
     }),
   }),
-  errors: [SessionFullError, SessionNotBookableError, AlreadyBookedError, NotEligibleError, NoCreditError],
-  resolve: async (input, context) => ({
-    booking: await bookSession(context, {
+  errors: [
+    SessionFullError,
+    SessionNotBookableError,
+    AlreadyBookedError,
+    NotEligibleError,
+    NoCreditError,
+    AlreadyOnWaitlistError,
+    WaitlistClosedError,
+    InPersonPaymentNotAllowedError,
+    OnlinePaymentUnavailableError,
+  ],
+  otherSuccesses: [BookSessionWaitlistedRef as never],
+  resolve: async (input, context) => {
+    const outcome = await bookSession(context, {
       sessionId: decodeId(input.sessionId, 'Session', 'sessionId'),
       beneficiaryId: decodeId(input.beneficiaryId, 'Beneficiary', 'beneficiaryId'),
       entitlementId: input.entitlementId ? decodeId(input.entitlementId, 'Entitlement', 'entitlementId') : null,
-    }),
-  }),
+      payWith: input.payWith ?? 'CREDIT',
+      joinWaitlistIfFull: input.joinWaitlistIfFull ?? false,
+    });
+    if (outcome.kind === 'WAITLISTED') {
+      const waitlisted = { waitlistEntry: outcome.waitlistEntry };
+      brandWithType(waitlisted, BookSessionWaitlistedRef as never);
+      return waitlisted as never;
+    }
+    return { booking: outcome.booking, clientSecret: outcome.clientSecret ?? null };
+  },
   success: {
-    description: 'The seat is booked and a credit was used.',
-    fields: (t) => ({ booking: t.field({ type: BookingRef, description: 'The new booking.', resolve: (r) => r.booking }) }),
+    description: 'The seat is booked: with a credit, or paid per session (see `payWith`).',
+    fields: (t) => ({
+      booking: t.field({ type: BookingRef, description: 'The new booking.', resolve: (r) => r.booking }),
+      clientSecret: t.string({
+        nullable: true,
+        description: 'With `payWith: ONLINE`: the Stripe PaymentIntent’s client secret to confirm the card payment with. Null otherwise.',
+        resolve: (r) => r.clientSecret,
+      }),
+    }),
   },
 });
 

@@ -6,7 +6,7 @@ import { builder } from '../builder.js';
 export const BookingStatusEnum = builder.enumType('BookingStatus', {
   description: 'Where a booking stands.',
   values: {
-    CONFIRMED: { description: 'A seat is held and a credit was used.' },
+    CONFIRMED: { description: 'A seat is held: paid with a credit, or per session (at the desk, or online once paid).' },
     CANCELLED: { description: 'Cancelled in time (or moved, or the session was cancelled): the credit came back.' },
     LATE_CANCELLED: { description: "Cancelled after the notice deadline: the credit is lost unless the activity re-credits." },
     ATTENDED: { description: 'Staff marked the beneficiary present.' },

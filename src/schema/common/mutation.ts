@@ -1,4 +1,4 @@
-import type { InputFieldMap, InputShapeFromFields } from '@pothos/core';
+import type { InputFieldMap, InputShapeFromFields, ObjectRef } from '@pothos/core';
 import type { Context } from '../../context.js';
 import type { AuthScopes } from '../builder.js';
 import { builder, capitalize } from '../builder.js';
@@ -20,6 +20,12 @@ interface MutationDefinition<Input extends InputFieldMap, Success extends object
   };
   /** Business errors beyond the common ones (unauthenticated, forbidden, validation, not found). */
   errors?: ErrorClass[];
+  /**
+   * Further success members of the result union (`bookSession` answers `BookSessionWaitlisted`
+   * on a full session when asked to): the resolver returns them branded with their type
+   * (`brandWithType`), so the union tells them from `<Name>Success`.
+   */
+  otherSuccesses?: ObjectRef<Types, unknown>[];
   resolve: (input: InputShapeFromFields<Input>, context: Context) => Promise<Success>;
   /**
    * Cost against the per-request complexity limit (default 1). Mutations that hash a password cost
@@ -56,7 +62,15 @@ export function defineMutation<Input extends InputFieldMap, Success extends obje
       ...(definition.complexity ? { complexity: definition.complexity } : {}),
       errors: {
         types: [...COMMON_ERRORS, ...(definition.errors ?? [])],
-        union: { name: `${typeName}Result`, description: `Result of \`${name}\`: \`${typeName}Success\` or an error.` },
+        union: {
+          name: `${typeName}Result`,
+          description: `Result of \`${name}\`: \`${typeName}Success\`${(definition.otherSuccesses ?? []).map((ref) => `, \`${ref.name}\``).join('')} or an error.`,
+          // The plugin's own member list, plus the other successes (its resolveType still tells
+          // errors from the success; branded results are resolved before it is asked).
+          ...(definition.otherSuccesses?.length
+            ? { types: [...COMMON_ERRORS, ...(definition.errors ?? []), SuccessType, ...definition.otherSuccesses] as never }
+            : {}),
+        },
       },
       args: InputType ? { input: t.arg({ type: InputType, required: true, description: `See \`${typeName}Input\`.` }) } : {},
       resolve: (_root, args, context, info) => {
