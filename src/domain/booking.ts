@@ -1,4 +1,5 @@
 import type { Audience, LateCancellation, SessionStatus } from '../generated/prisma/enums.js';
+import { type DomainError, InPersonPaymentNotAllowedError, OnlinePaymentUnavailableError, ValidationError } from './errors.js';
 import { ageInMonths, calendarDate, hoursBefore } from './time.js';
 
 // The booking rules of SPEC §5, as pure functions of their inputs ("now" is always passed in).
@@ -110,4 +111,22 @@ export const ATTENDANCE_OPENS_BEFORE_HOURS = 1;
 
 export function attendanceOpen(session: { startsAt: Date }, now: Date): boolean {
   return now.getTime() >= hoursBefore(session.startsAt, ATTENDANCE_OPENS_BEFORE_HOURS).getTime();
+}
+
+/** How a booking is paid: a credit, online for the session's price, or at the desk (000). */
+export type PayWith = 'CREDIT' | 'ONLINE' | 'IN_PERSON';
+
+/** Why this way of paying cannot book this session (checked before any lock), or null. */
+export function paymentRefusal(
+  session: { priceCents: number | null; inPersonPaymentAllowed: boolean },
+  payWith: PayWith,
+  entitlementId: string | null | undefined,
+  onlinePaymentConfigured: boolean,
+): DomainError | null {
+  if (payWith === 'CREDIT') return null;
+  if (entitlementId) return new ValidationError([{ field: ['entitlementId'], messageKey: 'validation.creditOnly' }]);
+  if (session.priceCents === null) return new ValidationError([{ field: ['payWith'], messageKey: 'validation.sessionNotPriced' }]);
+  if (payWith === 'IN_PERSON' && !session.inPersonPaymentAllowed) return new InPersonPaymentNotAllowedError();
+  if (payWith === 'ONLINE' && !onlinePaymentConfigured) return new OnlinePaymentUnavailableError();
+  return null;
 }

@@ -5,6 +5,8 @@ import {
   attendanceOpen,
   bookingBlocker,
   bookingCancellationPolicy,
+  paymentRefusal,
+  type PayWith,
   cancellationOutcome,
   fitsAudience,
   rescheduleAllowed,
@@ -21,8 +23,6 @@ import {
   NotEligibleError,
   NotFoundError,
   RescheduleNotAllowedError,
-  InPersonPaymentNotAllowedError,
-  OnlinePaymentUnavailableError,
   SessionAlreadyCancelledError,
   SessionFullError,
   SessionNotBookableError,
@@ -61,7 +61,7 @@ import { startOnlinePayment } from './payments.js';
 // id, then bookings by id, then entitlements) so that concurrent use cases cannot deadlock.
 // Events are published only after the transaction commits.
 
-export type PayWith = 'CREDIT' | 'ONLINE' | 'IN_PERSON';
+export type { PayWith };
 
 /** What booking answered: a seat, or (asked for, on a full session) a place on the waitlist. */
 export type BookOutcome = { kind: 'BOOKED'; booking: Booking; clientSecret?: string | null } | { kind: 'WAITLISTED'; waitlistEntry: WaitlistEntry };
@@ -123,7 +123,7 @@ async function bookSeat(
   if (!fitsAudience(session.activity, beneficiary.birthDate, session.startsAt, session.organization.timeZone)) {
     throw new NotEligibleError('error.notEligible.age');
   }
-  const refusal = paymentRefusal(session, payWith, input.entitlementId, Boolean(context.stripe));
+  const refusal = paymentRefusal({ priceCents: session.priceCents, inPersonPaymentAllowed: session.organization.inPersonPaymentAllowed }, payWith, input.entitlementId, Boolean(context.stripe));
   if (refusal) throw refusal;
   // A friendly answer for the common case; the partial unique index is what guarantees it.
   const active = await prisma.booking.findFirst({
@@ -213,21 +213,6 @@ async function bookSeat(
   // The card payment of the held seat, through the same code as any order's card payment.
   const { clientSecret } = await startOnlinePayment(context, { orderId: booked.order.id, amountCents: booked.order.totalCents, method: 'CARD' });
   return { booking: booked.booking, clientSecret };
-}
-
-/** Why this way of paying cannot book this session (checked before any lock), or null. */
-function paymentRefusal(
-  session: SessionWithRules,
-  payWith: PayWith,
-  entitlementId: string | null | undefined,
-  online: boolean,
-): Error | null {
-  if (payWith === 'CREDIT') return null;
-  if (entitlementId) return new ValidationError([{ field: ['entitlementId'], messageKey: 'validation.creditOnly' }]);
-  if (session.priceCents === null) return new ValidationError([{ field: ['payWith'], messageKey: 'validation.sessionNotPriced' }]);
-  if (payWith === 'IN_PERSON' && !session.organization.inPersonPaymentAllowed) return new InPersonPaymentNotAllowedError();
-  if (payWith === 'ONLINE' && !online) return new OnlinePaymentUnavailableError();
-  return null;
 }
 
 /**

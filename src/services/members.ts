@@ -232,10 +232,11 @@ export async function removeBeneficiary(context: Context, input: { beneficiaryId
   const now = context.clock.now();
   return transaction(async (tx) => {
     await tx.$executeRaw`SELECT 1 FROM "Beneficiary" WHERE "id" = ${input.beneficiaryId}::uuid FOR UPDATE`;
-    // One statement: an upcoming booking, a place in a line, or a credit still usable.
+    // One statement: an upcoming booking (a seat held while paying online too), a place in a line,
+    // or a credit still usable.
     const [inUse] = await tx.$queryRaw<unknown[]>`
       SELECT 1 WHERE EXISTS (SELECT 1 FROM "Booking" b JOIN "Session" s ON s."id" = b."sessionId"
-                              WHERE b."beneficiaryId" = ${input.beneficiaryId}::uuid AND b."status" = 'CONFIRMED' AND s."startsAt" > ${now})
+                              WHERE b."beneficiaryId" = ${input.beneficiaryId}::uuid AND b."status" IN ('CONFIRMED', 'PENDING_PAYMENT') AND s."startsAt" > ${now})
                   OR EXISTS (SELECT 1 FROM "WaitlistEntry" w WHERE w."beneficiaryId" = ${input.beneficiaryId}::uuid AND w."status" = 'WAITING')
                   OR EXISTS (SELECT 1 FROM "Entitlement" e WHERE e."beneficiaryId" = ${input.beneficiaryId}::uuid AND e."status" = 'ACTIVE'
                                 AND e."creditsRemaining" > 0 AND e."validUntil" > ${now})`;

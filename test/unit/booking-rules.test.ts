@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LateCancellation, SessionStatus } from '../../src/generated/prisma/enums.js';
 import {
   ageRange,
+  paymentRefusal,
   type AudiencePolicy,
   attendanceOpen,
   bookingBlocker,
@@ -211,5 +212,20 @@ describe('attendanceOpen', () => {
     ['003 §7: the register stays open after the class (NO_SHOW marked later)', before(startsAt, -3 * HOUR), true],
   ])('%s', (_name, now, expected) => {
     expect(attendanceOpen({ startsAt }, now)).toBe(expected);
+  });
+});
+
+describe('paymentRefusal (000: pay for the session, online or at the desk)', () => {
+  const priced = { priceCents: 1500, inPersonPaymentAllowed: true };
+  it.each([
+    ['a credit, whatever the session', { priceCents: null, inPersonPaymentAllowed: false }, 'CREDIT', null, false, null],
+    ['at the desk where the organisation allows it', priced, 'IN_PERSON', null, false, null],
+    ['online with Stripe configured', priced, 'ONLINE', null, true, null],
+    ['at the desk where it does not', { ...priced, inPersonPaymentAllowed: false }, 'IN_PERSON', null, false, 'IN_PERSON_PAYMENT_NOT_ALLOWED'],
+    ['online without Stripe', priced, 'ONLINE', null, false, 'ONLINE_PAYMENT_UNAVAILABLE'],
+    ['a session without a price', { ...priced, priceCents: null }, 'ONLINE', null, true, 'VALIDATION'],
+    ['a chosen credit with a paid booking', priced, 'IN_PERSON', 'e1', false, 'VALIDATION'],
+  ] as const)('%s', (_case, session, payWith, entitlementId, online, code) => {
+    expect(paymentRefusal(session, payWith, entitlementId, online)?.code ?? null).toBe(code);
   });
 });
