@@ -1,3 +1,4 @@
+import { ACTIVE_BOOKING_STATUSES } from '../../services/bookings.js';
 import { ownerOnly } from '../member/types.js';
 import { builder } from '../builder.js';
 import { BookingFilter } from './types.js';
@@ -28,11 +29,11 @@ builder.prismaObjectField('Member', 'bookings', (t) =>
 builder.prismaObjectField('Session', 'bookings', (t) =>
   t.relation('bookings', {
     description:
-      "The session's register, for the organization's staff and the session's coach only (others get FORBIDDEN): active bookings (CONFIRMED, ATTENDED, NO_SHOW) in booking order, or every booking with `includeCancelled`.",
+      "The session's register, for the organization's staff and the session's coach only (others get FORBIDDEN): active bookings (CONFIRMED, ATTENDED, NO_SHOW, and PENDING_PAYMENT seats held while paying online) in booking order, or every booking with `includeCancelled`.",
     authScopes: (session) => ({ staffOf: session.organizationId, coachOfSession: session.id }),
     args: { includeCancelled: t.arg.boolean({ required: false, description: 'Include cancelled and moved bookings.' }) },
     query: (args) => ({
-      where: args.includeCancelled ? {} : { status: { in: ['CONFIRMED' as const, 'ATTENDED' as const, 'NO_SHOW' as const] } },
+      where: args.includeCancelled ? {} : { status: { in: ACTIVE_BOOKING_STATUSES } },
       orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }],
     }),
   }),
