@@ -21,7 +21,7 @@ const Book = graphql(`
   mutation PayPerSessionBook($input: BookSessionInput!) {
     bookSession(input: $input) {
       __typename
-      ... on BookSessionSuccess { clientSecret booking { id status entitlement { id } session { seatsLeft } } }
+      ... on BookSessionSuccess { clientSecret booking { id status paymentHoldUntil entitlement { id } order { id status total { amountCents } } session { seatsLeft } } }
       ... on BookSessionWaitlisted { waitlistEntry { id status position session { seatsLeft waitlistLength } } }
       ... on Error { code message }
     }
@@ -106,7 +106,10 @@ async function bookInPerson(setup: Awaited<ReturnType<typeof pricedSession>>) {
     await execute(app, Book, { input: { sessionId: setup.session.id, beneficiaryId: setup.beneficiaryId, payWith: 'IN_PERSON' } }, { token: setup.member.token })
   ).bookSession;
   const { booking } = success(answer, 'BookSessionSuccess');
-  const order = await prisma.order.findFirstOrThrow({ where: { bookings: { some: { id: raw(booking.id) } } } });
+  // The member sees what is due at the desk on the booking itself.
+  expect(booking.order).toMatchObject({ status: 'PENDING', total: { amountCents: 2_000 } });
+  expect(booking.paymentHoldUntil).toBeNull();
+  const order = await prisma.order.findUniqueOrThrow({ where: { id: raw(booking.order!.id) } });
   return { booking, order };
 }
 
