@@ -460,6 +460,8 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
       const fit = lot ? lotFit({ ...lot, creditsRemaining: 1 }, target, booking.beneficiaryId, now) : 'NOT_VALID';
       if (fit !== 'OK') throw new NotEligibleError('error.notEligible.credit');
     }
+    // A session paid for keeps its order (and its invoice): it moves only to a session of the same price.
+    if (booking.orderId && target.priceCents !== found.session.priceCents) throw new NotEligibleError('error.notEligible.price');
     await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
     const created: Booking = await insertUnique(
       () =>
