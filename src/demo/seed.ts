@@ -266,7 +266,7 @@ export async function seedDemoData(clock: Clock): Promise<void> {
           },
         });
       }
-    });
+    }, SEED_TRANSACTION);
     created += 1;
   }
   const sessions = await topUpDemoTimetable(clock.now());
@@ -343,8 +343,11 @@ export async function topUpDemoTimetable(now: Date): Promise<number> {
     if (missing.length === 0) return 0;
     const { count } = await tx.session.createMany({ data: missing });
     return count;
-  });
+  }, SEED_TRANSACTION);
 }
+
+/** Once at start, on a machine that may be busy (CI starts several servers at once): Prisma's 5 s default is too tight. */
+const SEED_TRANSACTION = { maxWait: 20_000, timeout: 60_000 };
 
 /**
  * The demo member's adult and child buy, at the desk, the offers `memberHolds` names, through the
