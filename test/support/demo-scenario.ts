@@ -25,6 +25,8 @@ export interface DemoScenario {
   stripeEvent: (type: string, intent: FakePaymentIntent) => Promise<number>;
   /** GraphQL over real HTTP on the listening server (parallel requests really race). */
   url: () => string;
+  /** The listening server's origin (for links the API gives: invoices, exports). */
+  origin: () => string;
 }
 
 /** Starts the demo server for the whole file. Call at the top level. */
@@ -61,6 +63,7 @@ export function demoScenarioApp(prefix: string): DemoScenario {
     app: () => started(app),
     stripe: () => started(fake),
     url: () => `${origin}/graphql`,
+    origin: () => origin,
     stripeEvent: async (type, intent) => {
       const payload = JSON.stringify({
         id: `evt_${randomUUID().replaceAll('-', '')}`,
