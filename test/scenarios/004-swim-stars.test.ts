@@ -28,7 +28,12 @@ import { pdfText } from '../support/pdf.js';
 //   termination requests through a pool's chat (the API's requestWithdrawal and
 //   terminateSubscription take their place); the 14-day limit for refunding a withdrawal (refunds
 //   are immediate). "Les annulations ne se font pas par téléphone", the coaches' recruitment, the
-//   mediator, cookies and the do-not-call registers ask nothing of the product.
+//   mediator, cookies and the do-not-call registers ask nothing of the product. Staff changing an
+//   offer's price (no such mutation: "nous nous engageons à vous appliquer les tarifs indiqués…
+//   au moment de votre commande" holds trivially) and moving a class ("changement de créneau
+//   horaire": updateSession is not in the API yet) are not tested either.
+// - Doubtful: 1.2 and 3.2 show the CGV before and after the purchase; Order.termsUrl exists, but
+//   the seed publishes no terms URL for Swim Stars (the document gives none), so it stays null.
 
 const scenario = demoScenarioApp('scen_004');
 const app = () => scenario.app();
@@ -395,7 +400,7 @@ describe('"Le cours découverte est valable uniquement pour tous les nouveaux cl
 });
 
 describe('ordering and paying (3.2–3.4, 6.1)', () => {
-  it('3.2 a summary of the product, its terms and its total before payment; prices in euros, tax included; 3.3 a promo code entered applies to the basket', async () => {
+  it('3.2 a summary of the product (its validity) and its total before payment; prices in euros, tax included; 3.3 a promo code entered applies to the basket', async () => {
     const code = 'BIENVENUE20';
     success(
       (await execute(app(), CreatePromoCode, { input: { organizationId: swim.id, code, percentOff: 20 } }, { token: admin.token })).createPromoCode,
