@@ -448,18 +448,16 @@ const activityId = (name: string) => organization.activities.find((activity) => 
 const offer = (name: string, kind?: string) => offers.find((candidate) => candidate.name === name && (!kind || candidate.kind === kind))!;
 
 /**
- * The demo session of an activity starting at `at` (local time). The timetable is topped up first
- * to the clock's today + 14 days, as every start of the server does.
+ * The demo session of an activity starting at `at` (local time). When the clock has moved past the
+ * timetable, it is topped up to the clock's today + 14 days first, as every start of the server does.
  */
-let toppedUpOn: string | undefined;
 async function sessionAt(activity: string, at: DateTime): Promise<string> {
-  const today = await now();
-  if (toppedUpOn !== today.toISODate()) {
-    await topUpDemoTimetable(today.toJSDate());
-    toppedUpOn = today.toISODate()!;
-  }
   const filter = { activityId: activityId(activity), from: at.toUTC().toISO()!, to: at.plus({ minutes: 1 }).toUTC().toISO()! };
-  const edge = (await execute(app, Sessions, { filter })).sessions.edges[0];
+  let edge = (await execute(app, Sessions, { filter })).sessions.edges[0];
+  if (!edge) {
+    await topUpDemoTimetable((await now()).toJSDate());
+    edge = (await execute(app, Sessions, { filter })).sessions.edges[0];
+  }
   if (!edge) throw new Error(`no ${activity} session at ${at.toISO()}`);
   expect(ms(edge.node.startsAt)).toBe(at.toMillis());
   return edge.node.id;
