@@ -24,17 +24,18 @@ export async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Or
     where: { id: order.id },
     data: { status: 'PAID', paidAt: now, invoiceNumber: lastInvoiceNumber },
   });
+  const offer = order.offerId ? await tx.offer.findUniqueOrThrow({ where: { id: order.offerId } }) : null;
+  // The receipt names what was bought (003 §3.4 "un email récapitulatif de ses achats").
   await notifyMember(tx, order.memberId, {
     organizationId: order.organizationId,
     template: 'order-paid',
-    payload: { orderId: order.id, invoiceNumber: lastInvoiceNumber, totalCents: order.totalCents, currency: order.currency },
+    payload: { orderId: order.id, invoiceNumber: lastInvoiceNumber, totalCents: order.totalCents, currency: order.currency, offer: offer?.name ?? null },
     dedupeKey: `order-paid:${order.id}`,
     at: now,
   });
   // Renewal orders pay for a period whose credits were granted when it started.
   if (order.subscriptionId) await liftSuspension(tx, order, now);
-  if (!order.offerId || order.subscriptionId) return paid;
-  const offer = await tx.offer.findUniqueOrThrow({ where: { id: order.offerId } });
+  if (!offer || order.subscriptionId) return paid;
   const organization = await tx.organization.findUniqueOrThrow({ where: { id: order.organizationId }, select: { timeZone: true } });
   if (offer.kind === 'SUBSCRIPTION') {
     const subscription = await startSubscription(tx, { order, offer, timeZone: organization.timeZone }, now);
