@@ -31,6 +31,9 @@ export const ERROR_CODES = [
   'ATTENDANCE_NOT_ALLOWED',
   'SESSION_ALREADY_CANCELLED',
   'EXTENSION_NOT_ALLOWED',
+  'VENUE_ALREADY_CLOSED',
+  'CREDIT_NOTE_NOT_REFUNDABLE',
+  'EARLY_TERMINATION_NOT_ALLOWED',
   'SESSION_NOT_FULL',
   'WAITLIST_CLOSED',
   'ONLINE_PAYMENT_UNAVAILABLE',
@@ -76,6 +79,11 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   ORDER_NOT_PAYABLE: 'The order is already paid, refunded or cancelled.',
   ATTENDANCE_NOT_ALLOWED: 'Attendance can be taken from one hour before the start, on a confirmed (or already marked) booking of a scheduled session.',
   SESSION_ALREADY_CANCELLED: 'The session was already cancelled.',
+  VENUE_ALREADY_CLOSED: 'The venue is already closed over part of this range, or closed for good (`closeVenue`).',
+  CREDIT_NOTE_NOT_REFUNDABLE:
+    'Only the credit note of a definitive closure is refundable (004), once, after it expires, for what is left of it, and only when no open venue of the organization lies within 15 km of the closed one.',
+  EARLY_TERMINATION_NOT_ALLOWED:
+    'A subscription ends early on a move (004) only when no open venue of the organization lies within 15 km of the new address, and only while it runs.',
   ONLINE_PAYMENT_UNAVAILABLE: 'Online payment is not configured on this server (no Stripe key): pay at the desk.',
   SESSION_NOT_FULL: 'The session has seats left: book it instead of joining its waitlist.',
   WAITLIST_CLOSED: "Claims have closed (the organization's deadline before the start, 002: 12 hours): the waitlist no longer takes anyone.",
@@ -272,6 +280,30 @@ export class ExtensionNotAllowedError extends DomainError {
   readonly code = 'EXTENSION_NOT_ALLOWED';
   constructor() {
     super('error.extension.expired');
+  }
+}
+
+export class VenueAlreadyClosedError extends DomainError {
+  readonly code = 'VENUE_ALREADY_CLOSED';
+  constructor(reason: 'definitive' | 'overlap', params: { from?: string; until?: string } = {}) {
+    super(reason === 'definitive' ? 'error.venueAlreadyClosed.definitive' : 'error.venueAlreadyClosed.overlap', params);
+  }
+}
+
+export class CreditNoteNotRefundableError extends DomainError {
+  readonly code = 'CREDIT_NOTE_NOT_REFUNDABLE';
+  constructor(
+    reason: 'notClosure' | 'alreadyRefunded' | 'stillValid' | 'nothingLeft' | 'venueNearby',
+    params: { venue?: string; km?: string; expiresAt?: string } = {},
+  ) {
+    super(`error.creditNoteNotRefundable.${reason}`, params);
+  }
+}
+
+export class EarlyTerminationNotAllowedError extends DomainError {
+  readonly code = 'EARLY_TERMINATION_NOT_ALLOWED';
+  constructor(reason: 'ended' | 'venueNearby', params: { venue?: string; km?: string } = {}) {
+    super(`error.earlyTerminationNotAllowed.${reason}`, params);
   }
 }
 

@@ -246,6 +246,28 @@ const renderers: Record<EmailTemplate, Renderer> = {
         };
   },
 
+  'closure-credit-note': (payload, h) => {
+    const zone = str(payload.timeZone) || h.options.timeZone || 'UTC';
+    const amount = h.money(payload.amountCents, payload.currency ?? 'EUR');
+    const until = h.date(payload.expiresAt, zone);
+    const venue = str(payload.venue);
+    return h.lang === 'fr'
+      ? {
+          subject: `Fermeture définitive de ${venue} : votre avoir de ${amount}`,
+          paragraphs: [
+            p(`${venue} ferme définitivement. Vos crédits non utilisés sont convertis en un avoir de ${amount}, valable jusqu'au ${until}.`),
+            p("Utilisez-le pour tout achat auprès de l'organisation. Au-delà de cette date, il est remboursable si aucun lieu de l'organisation n'est ouvert à moins de 15 km."),
+          ],
+        }
+      : {
+          subject: `${venue} is closing for good: your credit note of ${amount}`,
+          paragraphs: [
+            p(`${venue} is closing for good. Your unused credits are turned into a credit note of ${amount}, valid until ${until}.`),
+            p("Use it for any purchase from the organisation. After that date it is refundable if no venue of the organisation is open within 15 km."),
+          ],
+        };
+  },
+
   'subscription-suspended': (payload, h) => {
     const due = h.money(payload.amountDueCents, payload.currency);
     return h.lang === 'fr'

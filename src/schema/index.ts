@@ -34,6 +34,8 @@ import './waitlist/types.js';
 import './waitlist/queries.js';
 import './waitlist/mutations.js';
 import './waitlist/subscriptions.js';
+import './closure/types.js';
+import './closure/mutations.js';
 import { TEST_CLOCK_FIELDS } from './clock/fields.js';
 
 builder.queryType({

@@ -587,68 +587,112 @@ export async function cancelSession(context: Context, input: { sessionId: string
     if (!locked || locked.status === 'CANCELLED') throw new SessionAlreadyCancelledError();
     // Once a class has started it took place: its attendance and credits stand.
     if (locked.startsAt.getTime() <= now.getTime()) throw new SessionNotBookableError('started');
-    const bookings = await tx.$queryRaw<Booking[]>`
-      SELECT * FROM "Booking"
-       WHERE "sessionId" = ${found.id}::uuid AND "status" IN ('CONFIRMED', 'ATTENDED', 'NO_SHOW', 'PENDING_PAYMENT')
-       ORDER BY "id" FOR UPDATE`;
-    // A credit lost to a late cancellation comes back too: the class it was for does not take place.
-    const forfeited = await tx.$queryRaw<Booking[]>`
-      SELECT b.* FROM "Booking" b
-       WHERE b."sessionId" = ${found.id}::uuid AND b."status" = 'LATE_CANCELLED' AND b."creditRestoredAt" IS NULL
-         AND b."entitlementId" IS NOT NULL
-         AND EXISTS (SELECT 1 FROM "CreditLedgerEntry" l WHERE l."bookingId" = b."id" AND l."reason" = 'FORFEIT')
-       ORDER BY b."id" FOR UPDATE`;
-    await lockEntitlements(
-      tx,
-      [...bookings, ...forfeited].flatMap((booking) => (booking.entitlementId ? [booking.entitlementId] : [])),
-    );
-    for (const booking of bookings) {
-      await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
-      let creditReturned = false;
-      // Paid per session: refunded (or its order cancelled), as a cancellation in time is.
-      if (booking.orderId && !booking.entitlementId) await settleSessionOrder(tx, booking.orderId, true, now);
-      if (booking.entitlementId && !booking.creditRestoredAt) {
-        creditReturned = await returnCredit(
-          tx,
-          {
-            entitlementId: booking.entitlementId,
-            bookingId: booking.id,
-            dedupeKey: `session-cancelled:${booking.id}`,
-            note: `Session cancelled by the organization: ${reason}`,
-            actorId: staffId,
-          },
-          now,
-        );
-      }
-      await notifyMember(tx, booking.memberId, {
-        organizationId: booking.organizationId,
-        template: 'session-cancelled',
-        payload: { bookingId: booking.id, reason, creditReturned, ...sessionSummary(found) },
-        dedupeKey: `session-cancelled:${booking.id}`,
-        at: now,
-      });
-    }
-    for (const booking of forfeited) {
-      await returnCredit(
-        tx,
-        {
-          entitlementId: booking.entitlementId!,
-          bookingId: booking.id,
-          dedupeKey: `session-cancelled:${booking.id}`,
-          note: `Session cancelled by the organization after a late cancellation: ${reason}`,
-          actorId: staffId,
-        },
-        now,
-      );
-      await tx.booking.update({ where: { id: booking.id }, data: { creditRestoredAt: now } });
-    }
-    effects.push(...(await closeWaitlist(tx, found, 'session-cancelled', now)));
-    return tx.session.update({
-      where: { id: found.id },
-      data: { status: 'CANCELLED', cancelledAt: now, cancellationReason: reason, seatsTaken: 0 },
-    });
+    const { sessions } = await cancelLockedSessions(tx, [found], { reason, actorId: staffId, now }, effects);
+    return sessions[0]!;
   });
   changed(session)();
   for (const effect of effects) effect();
   return session;
+}
+
+/** An entitlement a cancellation touched: a booking's credit came back to it, or a waitlist hold was released. */
+export interface AffectedCredit {
+  memberId: string;
+  entitlementId: string;
+}
+
+/**
+ * The cancellation of sessions by the organisation, shared by `cancelSession` and `closeVenue`:
+ * the caller locked the session rows (in id order, the first lock) and checked that each is
+ * SCHEDULED and not started. Every active booking is CANCELLED with its credit returned (a paid
+ * session refunded as a timely cancellation is), every credit lost to a late cancellation of them
+ * comes back too, every booked member is emailed, and every waitlist is closed (holds released,
+ * waiting members told). Bookings, then entitlements, are locked in id order across all the
+ * sessions. Post-commit work goes to `effects`; the caller publishes `changed` for each session.
+ */
+export async function cancelLockedSessions(
+  tx: Tx,
+  sessions: SessionWithRules[],
+  { reason, actorId, now, alsoLock = [] }: { reason: string; actorId: string | null; now: Date; alsoLock?: string[] },
+  effects: AfterCommit[],
+): Promise<{ sessions: Session[]; affected: AffectedCredit[] }> {
+  if (sessions.length === 0) {
+    await lockEntitlements(tx, alsoLock);
+    return { sessions: [], affected: [] };
+  }
+  const ids = sessions.map((session) => session.id);
+  const byId = new Map(sessions.map((session) => [session.id, session]));
+  const bookings = await tx.$queryRaw<Booking[]>`
+    SELECT * FROM "Booking"
+     WHERE "sessionId" = ANY(${ids}::uuid[]) AND "status" IN ('CONFIRMED', 'ATTENDED', 'NO_SHOW', 'PENDING_PAYMENT')
+     ORDER BY "id" FOR UPDATE`;
+  // A credit lost to a late cancellation comes back too: the class it was for does not take place.
+  const forfeited = await tx.$queryRaw<Booking[]>`
+    SELECT b.* FROM "Booking" b
+     WHERE b."sessionId" = ANY(${ids}::uuid[]) AND b."status" = 'LATE_CANCELLED' AND b."creditRestoredAt" IS NULL
+       AND b."entitlementId" IS NOT NULL
+       AND EXISTS (SELECT 1 FROM "CreditLedgerEntry" l WHERE l."bookingId" = b."id" AND l."reason" = 'FORFEIT')
+     ORDER BY b."id" FOR UPDATE`;
+  const waiting = await tx.waitlistEntry.findMany({
+    where: { sessionId: { in: ids }, status: 'WAITING', entitlementId: { not: null } },
+    select: { memberId: true, entitlementId: true },
+  });
+  const affected: AffectedCredit[] = [...bookings, ...forfeited, ...waiting].flatMap((row) =>
+    row.entitlementId ? [{ memberId: row.memberId, entitlementId: row.entitlementId }] : [],
+  );
+  // Every entitlement at once, in id order (the waitlists' holds too, released below, and the
+  // caller's `alsoLock`, e.g. the lots a closure extends).
+  await lockEntitlements(tx, [...affected.map((credit) => credit.entitlementId), ...alsoLock]);
+  for (const booking of bookings) {
+    const session = byId.get(booking.sessionId)!;
+    await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+    let creditReturned = false;
+    // Paid per session: refunded (or its order cancelled), as a cancellation in time is.
+    if (booking.orderId && !booking.entitlementId) await settleSessionOrder(tx, booking.orderId, true, now);
+    if (booking.entitlementId && !booking.creditRestoredAt) {
+      creditReturned = await returnCredit(
+        tx,
+        {
+          entitlementId: booking.entitlementId,
+          bookingId: booking.id,
+          dedupeKey: `session-cancelled:${booking.id}`,
+          note: `Session cancelled by the organization: ${reason}`,
+          actorId,
+        },
+        now,
+      );
+    }
+    await notifyMember(tx, booking.memberId, {
+      organizationId: booking.organizationId,
+      template: 'session-cancelled',
+      payload: { bookingId: booking.id, reason, creditReturned, ...sessionSummary(session) },
+      dedupeKey: `session-cancelled:${booking.id}`,
+      at: now,
+    });
+  }
+  for (const booking of forfeited) {
+    await returnCredit(
+      tx,
+      {
+        entitlementId: booking.entitlementId!,
+        bookingId: booking.id,
+        dedupeKey: `session-cancelled:${booking.id}`,
+        note: `Session cancelled by the organization after a late cancellation: ${reason}`,
+        actorId,
+      },
+      now,
+    );
+    await tx.booking.update({ where: { id: booking.id }, data: { creditRestoredAt: now } });
+  }
+  const cancelled: Session[] = [];
+  for (const session of sessions) {
+    effects.push(...(await closeWaitlist(tx, session, 'session-cancelled', now)));
+    cancelled.push(
+      await tx.session.update({
+        where: { id: session.id },
+        data: { status: 'CANCELLED', cancelledAt: now, cancellationReason: reason, seatsTaken: 0 },
+      }),
+    );
+  }
+  return { sessions: cancelled, affected };
 }

@@ -57,14 +57,34 @@ export async function extendValidity(
     const lot = (await lockEntitlement(tx, input.entitlementId))!;
     if (lot.status !== 'ACTIVE' || lot.validUntil.getTime() <= now.getTime()) throw new ExtensionNotAllowedError();
     const organization = await tx.organization.findUniqueOrThrow({ where: { id: lot.organizationId }, select: { timeZone: true } });
-    const validUntil = addLocalDays(lot.validUntil, input.days, organization.timeZone);
-    await tx.validityExtension.create({
-      data: { entitlementId: lot.id, previousValidUntil: lot.validUntil, newValidUntil: validUntil, reason, actorId: staffId, createdAt: now },
-    });
-    const extended = await tx.entitlement.update({ where: { id: lot.id }, data: { validUntil } });
-    await scheduleExpiry(tx, extended);
-    return extended;
+    return extendLockedLot(tx, lot, { days: input.days, reason, actorId: staffId, timeZone: organization.timeZone, now });
   });
+}
+
+/**
+ * Moves the end of a locked, valid lot `days` local days later, recording the extension with its
+ * reason (and the venue closure that granted it, if one did), and schedules its expiry there.
+ * Shared by `extendValidity` and `closeVenue`.
+ */
+export async function extendLockedLot(
+  tx: Tx,
+  lot: Entitlement,
+  { days, reason, actorId, timeZone, now, venueClosureId = null }: {
+    days: number;
+    reason: string;
+    actorId: string | null;
+    timeZone: string;
+    now: Date;
+    venueClosureId?: string | null;
+  },
+): Promise<Entitlement> {
+  const validUntil = addLocalDays(lot.validUntil, days, timeZone);
+  await tx.validityExtension.create({
+    data: { entitlementId: lot.id, previousValidUntil: lot.validUntil, newValidUntil: validUntil, reason, actorId, venueClosureId, createdAt: now },
+  });
+  const extended = await tx.entitlement.update({ where: { id: lot.id }, data: { validUntil } });
+  await scheduleExpiry(tx, extended);
+  return extended;
 }
 
 /** Staff correct a balance by hand (ADJUSTMENT), with a note saying why. */

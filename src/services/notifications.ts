@@ -6,6 +6,7 @@ export type EmailTemplate =
   | 'booking-cancelled'
   | 'booking-rescheduled'
   | 'session-cancelled'
+  | 'closure-credit-note'
   | 'order-paid'
   | 'payment-link'
   | 'subscription-renewed'

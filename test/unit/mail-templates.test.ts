@@ -162,6 +162,18 @@ const cases: Case[] = [
     },
   },
   {
+    template: 'closure-credit-note',
+    payload: { venue: 'Piscine Pailleron', amountCents: 4500, currency: 'EUR', expiresAt: '2027-03-28T09:00:00.000Z', timeZone: 'Europe/Paris' },
+    fr: {
+      subject: 'Fermeture définitive de Piscine Pailleron : votre avoir de 45,00 €',
+      facts: ["valable jusqu'au 28 mars 2027", 'moins de 15 km'],
+    },
+    en: {
+      subject: 'Piscine Pailleron is closing for good: your credit note of €45.00',
+      facts: ['valid until 28 March 2027', 'within 15 km'],
+    },
+  },
+  {
     template: 'password-changed',
     payload: {},
     fr: { subject: 'Votre mot de passe a été modifié', facts: ['Vos autres connexions ont été fermées', 'Mot de passe oublié'] },
