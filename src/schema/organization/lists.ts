@@ -133,7 +133,10 @@ builder.prismaObjectFields('Organization', (t) => ({
         };
       },
     },
-    { name: 'OrganizationOrdersConnection', description: "A page of an organization's orders." },
+    { name: 'OrganizationOrdersConnection', description: "A page of an organization's orders.", fields: (c) => ({
+        // Described here; the marker keeps the count folded into the page's query (Prisma plugin).
+        totalCount: c.int({ description: 'How many orders match the filters, on every page.', extensions: { pothosPrismaTotalCount: true }, resolve: (connection) => (connection as unknown as { totalCount: number }).totalCount }),
+      }) },
     { name: 'OrganizationOrdersEdge', description: 'An order with its cursor.' },
   ),
 
@@ -153,7 +156,14 @@ builder.prismaObjectFields('Organization', (t) => ({
         orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }],
       }),
     },
-    { name: 'OrganizationRegistrationsConnection', description: "A page of an organization's registrations." },
+    {
+      name: 'OrganizationRegistrationsConnection',
+      description: "A page of an organization's registrations.",
+      fields: (c) => ({
+        // Described here; the marker keeps the count folded into the page's query (Prisma plugin).
+        totalCount: c.int({ description: 'How many registrations match the filter, on every page.', extensions: { pothosPrismaTotalCount: true }, resolve: (connection) => (connection as unknown as { totalCount: number }).totalCount }),
+      }),
+    },
     { name: 'OrganizationRegistrationsEdge', description: 'A registration with its cursor.' },
   ),
 }));
