@@ -147,6 +147,12 @@ const Members = graphql(`
   }
 `);
 
+const MembersBackward = graphql(`
+  query ListsMembersBackward($slug: String!, $last: Int) {
+    organization(slug: $slug) { members(last: $last) { totalCount } }
+  }
+`);
+
 const Orders = graphql(`
   query ListsOrders($slug: String!, $first: Int, $after: String, $status: [OrderStatus!], $memberId: ID) {
     organization(slug: $slug) {
@@ -377,6 +383,8 @@ describe('lists that staff use', () => {
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: ['after'] });
     const tooMany = await request(app, Members, { slug, first: 201 }, { token: desk.admin.token });
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: ['first'] });
+    const backward = await request(app, MembersBackward, { slug, last: 5 }, { token: desk.admin.token, locale: 'en' });
+    expect(backward.errors?.[0]).toMatchObject({ message: 'This list pages forward only (first and after).', extensions: { code: 'VALIDATION', field: ['last'] } });
   });
 
   it('costs the same number of SQL statements for a page of 5 as for a page of 50, for each list', async () => {

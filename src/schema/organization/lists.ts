@@ -54,7 +54,7 @@ builder.prismaObjectFields('Organization', (t) => ({
   members: t.connection(
     {
       type: MembershipRef,
-      description: `The organization's members (every role), by last name then first name. \`search\` finds a part of a member's name or email, or of one of their beneficiaries' names, ignoring case and accents (at most ${MAX_SEARCH_LENGTH} characters). Forward paging only (\`first\` at most ${MAX_PAGE}, \`after\`). Staff only (others get FORBIDDEN).`,
+      description: `The organization's members (every role; erased accounts left out), by last name then first name. \`search\` finds a part of a member's name or email, or of one of their beneficiaries' names, ignoring case and accents (at most ${MAX_SEARCH_LENGTH} characters). Forward paging only (\`first\` at most ${MAX_PAGE}, \`after\`). Staff only (others get FORBIDDEN).`,
       authScopes: (organization) => ({ staffOf: organization.id }),
       // The search reads the organisation's members and their beneficiaries: a query, not a lookup.
       complexity: 20,
