@@ -35,3 +35,8 @@ export function passwordLink(token: string): string {
 export function personalDataExportLink(token: string): string {
   return `${base}/exports/me.json?token=${encodeURIComponent(token)}`;
 }
+
+/** A staff CSV export (`GET /exports/<organization id>/<kind>.csv`), served by this server; the token signs it. */
+export function csvExportLink(organizationId: string, kind: string, token: string): string {
+  return `${base}/exports/${encodeURIComponent(encodeGlobalID('Organization', organizationId))}/${kind}.csv?token=${encodeURIComponent(token)}`;
+}

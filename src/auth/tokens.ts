@@ -130,3 +130,49 @@ export async function readExportToken(token: string, now: Date): Promise<string 
     throw error;
   }
 }
+
+// A CSV export link (SPEC §11, issue 12) signs what the staff member asked for (organisation, kind,
+// period) and who asked, under its own issuer, for a few minutes of the injected clock: the
+// accountant's download works without a login, but only that export, and not for long.
+const CSV_EXPORT_ISSUER = 'class-booking-api/csv-export';
+export const CSV_EXPORT_LINK_TTL_SECONDS = 10 * 60;
+
+export interface CsvExportGrant {
+  organizationId: string;
+  kind: string;
+  /** Local dates, YYYY-MM-DD. */
+  from: string;
+  to: string;
+  /** The staff member who made the link: still staff when it is used, or refused. */
+  staffId: string;
+}
+
+/** A token for one export, valid `CSV_EXPORT_LINK_TTL_SECONDS` from `issuedAt`; answers its expiry too. */
+export async function signCsvExportToken(grant: CsvExportGrant, issuedAt: Date): Promise<{ token: string; expiresAt: Date }> {
+  const iat = Math.floor(issuedAt.getTime() / 1000);
+  const exp = iat + CSV_EXPORT_LINK_TTL_SECONDS;
+  const token = await new SignJWT({ kind: grant.kind, from: grant.from, to: grant.to, by: grant.staffId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(grant.organizationId)
+    .setIssuer(CSV_EXPORT_ISSUER)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(signingKey());
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+/** What an export token grants, 'expired' past its expiry at `now`, or null when it is not one (forged, altered, another kind of token). */
+export async function readCsvExportToken(token: string, now: Date): Promise<CsvExportGrant | 'expired' | null> {
+  try {
+    const { payload } = await jwtVerify(token, signingKey(), { issuer: CSV_EXPORT_ISSUER, algorithms: ['HS256'], currentDate: now });
+    const { sub, kind, from, to, by } = payload;
+    if (typeof sub !== 'string' || typeof kind !== 'string' || typeof from !== 'string' || typeof to !== 'string' || typeof by !== 'string') {
+      return null;
+    }
+    return { organizationId: sub, kind, from, to, staffId: by };
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) return 'expired';
+    if (error instanceof errors.JOSEError) return null;
+    throw error;
+  }
+}

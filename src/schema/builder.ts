@@ -9,7 +9,8 @@ import { prisma } from '../db/client.js';
 import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
-import { isCoachForBeneficiary, isCoachOfSession, isStaff, isStaffForBeneficiary, isStaffForMember } from '../services/access.js';
+import DataLoader from 'dataloader';
+import { beneficiariesCoachedBy, beneficiariesStaffedBy, isStaff, membersStaffedBy, sessionsCoachedBy } from '../services/access.js';
 import { MAX_NODE_IDS } from '../domain/input-limits.js';
 import { decodeGlobalIdOrNothing } from './common/ids.js';
 
@@ -52,28 +53,39 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authorizeOnSubscribe: true,
-    authScopes: (context) => ({
-      public: true,
-      loggedIn: context.viewer !== null,
-      self: (memberId) => context.viewer?.memberId === memberId,
-      staffOf: async (organizationId) => (context.viewer ? isStaff(context.viewer.memberId, organizationId) : false),
-      staffOfMember: async (memberId) => (context.viewer ? isStaffForMember(context.viewer.memberId, memberId) : false),
-      staffOfBeneficiary: async (beneficiaryId) =>
-        context.viewer ? isStaffForBeneficiary(context.viewer.memberId, beneficiaryId) : false,
-      staffOfSession: async (sessionId) => {
-        if (!context.viewer) return false;
-        const session = await prisma.session.findUnique({ where: { id: sessionId }, select: { organizationId: true } });
-        return session ? isStaff(context.viewer.memberId, session.organizationId) : false;
-      },
-      coachOfSession: async (sessionId) => (context.viewer ? isCoachOfSession(context.viewer.memberId, sessionId) : false),
-      coachOfBeneficiary: async (beneficiaryId) =>
-        context.viewer ? isCoachForBeneficiary(context.viewer.memberId, beneficiaryId) : false,
-      ownerOfWaitlistEntry: async (entryId) => {
-        if (!context.viewer) return false;
-        const entry = await prisma.waitlistEntry.findUnique({ where: { id: entryId }, select: { memberId: true } });
-        return entry?.memberId === context.viewer.memberId;
-      },
-    }),
+    // Built once per request. The per-record checks go through DataLoaders, so that the scopes of
+    // a list's items (a page of members, bookings…) cost one statement, not one per item.
+    authScopes: (context) => {
+      const viewerId = context.viewer?.memberId ?? null;
+      const batched = (check: (viewerId: string, ids: readonly string[]) => Promise<Set<string>>) => {
+        if (!viewerId) return () => false;
+        const loader = new DataLoader<string, boolean>(async (ids) => {
+          const allowed = await check(viewerId, ids);
+          return ids.map((id) => allowed.has(id));
+        });
+        return (id: string) => loader.load(id);
+      };
+      return {
+        public: true,
+        loggedIn: context.viewer !== null,
+        self: (memberId) => context.viewer?.memberId === memberId,
+        staffOf: async (organizationId) => (context.viewer ? isStaff(context.viewer.memberId, organizationId) : false),
+        staffOfMember: batched(membersStaffedBy),
+        staffOfBeneficiary: batched(beneficiariesStaffedBy),
+        staffOfSession: async (sessionId) => {
+          if (!context.viewer) return false;
+          const session = await prisma.session.findUnique({ where: { id: sessionId }, select: { organizationId: true } });
+          return session ? isStaff(context.viewer.memberId, session.organizationId) : false;
+        },
+        coachOfSession: batched(sessionsCoachedBy),
+        coachOfBeneficiary: batched(beneficiariesCoachedBy),
+        ownerOfWaitlistEntry: async (entryId) => {
+          if (!context.viewer) return false;
+          const entry = await prisma.waitlistEntry.findUnique({ where: { id: entryId }, select: { memberId: true } });
+          return entry?.memberId === context.viewer.memberId;
+        },
+      };
+    },
     unauthorizedError: (_parent, context) =>
       context.viewer ? new ForbiddenError() : new UnauthenticatedError(),
   },

@@ -12,6 +12,8 @@ import './organization/queries.js';
 import './organization/mutations.js';
 import './organization/roles.js';
 import './organization/policies.js';
+import './organization/lists.js';
+import './organization/report.js';
 import './catalogue/types.js';
 import './catalogue/queries.js';
 import './catalogue/mutations.js';

@@ -93,13 +93,21 @@ export async function isStaff(memberId: string, organizationId: string): Promise
 
 /** Whether the viewer is staff (STAFF or ADMIN) of an organisation the member belongs to. */
 export async function isStaffForMember(viewerId: string, memberId: string): Promise<boolean> {
-  const rows = await prisma.$queryRaw<unknown[]>`
-    SELECT 1 FROM "Membership" staff
+  return (await membersStaffedBy(viewerId, [memberId])).has(memberId);
+}
+
+// The checks below answer for many records in one statement: the type scopes of a list's items
+// (a page of members, bookings, beneficiaries) are batched per request (see schema/builder.ts), so
+// that a page costs the same number of statements whatever its size.
+
+/** Of these members, those who belong to an organisation the viewer is staff of. */
+export async function membersStaffedBy(viewerId: string, memberIds: readonly string[]): Promise<Set<string>> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT DISTINCT member."memberId"::text AS id FROM "Membership" staff
       JOIN "Membership" member ON member."organizationId" = staff."organizationId"
      WHERE staff."memberId" = ${viewerId}::uuid AND staff."role" IN ('STAFF', 'ADMIN')
-       AND member."memberId" = ${memberId}::uuid
-     LIMIT 1`;
-  return rows.length > 0;
+       AND member."memberId" = ANY(${[...new Set(memberIds)]}::uuid[])`;
+  return new Set(rows.map((row) => row.id));
 }
 
 /**
@@ -108,15 +116,21 @@ export async function isStaffForMember(viewerId: string, memberId: string): Prom
  * member lists, and nobody else's.
  */
 export async function isStaffForBeneficiary(memberId: string, beneficiaryId: string): Promise<boolean> {
-  const rows = await prisma.$queryRaw<unknown[]>`
-    SELECT 1 FROM "Membership" m
-     WHERE m."memberId" = ${memberId}::uuid AND m."role" IN ('STAFF', 'ADMIN')
-       AND (EXISTS (SELECT 1 FROM "Beneficiary" x JOIN "Membership" mm ON mm."memberId" = x."memberId"
-                     WHERE x."id" = ${beneficiaryId}::uuid AND mm."organizationId" = m."organizationId")
-         OR EXISTS (SELECT 1 FROM "Booking" b WHERE b."beneficiaryId" = ${beneficiaryId}::uuid AND b."organizationId" = m."organizationId")
-         OR EXISTS (SELECT 1 FROM "Order" o WHERE o."beneficiaryId" = ${beneficiaryId}::uuid AND o."organizationId" = m."organizationId"))
-     LIMIT 1`;
-  return rows.length > 0;
+  return (await beneficiariesStaffedBy(memberId, [beneficiaryId])).has(beneficiaryId);
+}
+
+/** Of these beneficiaries, those the viewer sees as staff (see isStaffForBeneficiary). */
+export async function beneficiariesStaffedBy(viewerId: string, beneficiaryIds: readonly string[]): Promise<Set<string>> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT x."id"::text AS id FROM "Beneficiary" x
+     WHERE x."id" = ANY(${[...new Set(beneficiaryIds)]}::uuid[])
+       AND EXISTS (
+         SELECT 1 FROM "Membership" m
+          WHERE m."memberId" = ${viewerId}::uuid AND m."role" IN ('STAFF', 'ADMIN')
+            AND (EXISTS (SELECT 1 FROM "Membership" mm WHERE mm."memberId" = x."memberId" AND mm."organizationId" = m."organizationId")
+              OR EXISTS (SELECT 1 FROM "Booking" b WHERE b."beneficiaryId" = x."id" AND b."organizationId" = m."organizationId")
+              OR EXISTS (SELECT 1 FROM "Order" o WHERE o."beneficiaryId" = x."id" AND o."organizationId" = m."organizationId")))`;
+  return new Set(rows.map((row) => row.id));
 }
 
 /**
@@ -124,23 +138,31 @@ export async function isStaffForBeneficiary(memberId: string, beneficiaryId: str
  * above MEMBER in its organisation (a coach set back to MEMBER keeps the profile, not the reach).
  */
 export async function isCoachOfSession(memberId: string, sessionId: string): Promise<boolean> {
-  const rows = await prisma.$queryRaw<unknown[]>`
-    SELECT 1 FROM "Session" s
+  return (await sessionsCoachedBy(memberId, [sessionId])).has(sessionId);
+}
+
+/** Of these sessions, those the viewer coaches (see isCoachOfSession). */
+export async function sessionsCoachedBy(viewerId: string, sessionIds: readonly string[]): Promise<Set<string>> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT s."id"::text AS id FROM "Session" s
       JOIN "Coach" c ON c."id" = s."coachId"
       JOIN "Membership" m ON m."organizationId" = s."organizationId" AND m."memberId" = c."memberId"
-     WHERE s."id" = ${sessionId}::uuid AND c."memberId" = ${memberId}::uuid AND m."role" <> 'MEMBER'
-     LIMIT 1`;
-  return rows.length > 0;
+     WHERE s."id" = ANY(${[...new Set(sessionIds)]}::uuid[]) AND c."memberId" = ${viewerId}::uuid AND m."role" <> 'MEMBER'`;
+  return new Set(rows.map((row) => row.id));
 }
 
 /** Whether the viewer coaches a session this beneficiary is booked in (any booking: the register shows them). */
 export async function isCoachForBeneficiary(memberId: string, beneficiaryId: string): Promise<boolean> {
-  const rows = await prisma.$queryRaw<unknown[]>`
-    SELECT 1 FROM "Booking" b
+  return (await beneficiariesCoachedBy(memberId, [beneficiaryId])).has(beneficiaryId);
+}
+
+/** Of these beneficiaries, those booked in a session the viewer coaches. */
+export async function beneficiariesCoachedBy(viewerId: string, beneficiaryIds: readonly string[]): Promise<Set<string>> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT DISTINCT b."beneficiaryId"::text AS id FROM "Booking" b
       JOIN "Session" s ON s."id" = b."sessionId"
       JOIN "Coach" c ON c."id" = s."coachId"
       JOIN "Membership" m ON m."organizationId" = s."organizationId" AND m."memberId" = c."memberId"
-     WHERE b."beneficiaryId" = ${beneficiaryId}::uuid AND c."memberId" = ${memberId}::uuid AND m."role" <> 'MEMBER'
-     LIMIT 1`;
-  return rows.length > 0;
+     WHERE b."beneficiaryId" = ANY(${[...new Set(beneficiaryIds)]}::uuid[]) AND c."memberId" = ${viewerId}::uuid AND m."role" <> 'MEMBER'`;
+  return new Set(rows.map((row) => row.id));
 }
