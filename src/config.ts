@@ -46,6 +46,11 @@ export interface Config {
   socketLimits: SocketLimitConfig;
   /** Largest request body accepted (GraphQL and webhooks); larger ones answer 413. */
   maxBodyBytes: number;
+  /**
+   * Let webhook endpoints point at private, loopback or link-local addresses
+   * (WEBHOOKS_ALLOW_PRIVATE=1): for tests and private networks only; off by default.
+   */
+  webhooksAllowPrivate: boolean;
 }
 
 export interface OperationLimitConfig {
@@ -141,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       breadth: positiveInteger(env, 'MAX_BREADTH', 300),
     },
     corsOrigins: origins(env.CORS_ORIGINS),
+    webhooksAllowPrivate: flag(env.WEBHOOKS_ALLOW_PRIVATE, false),
     graphiql: flag(env.GRAPHIQL, true),
     introspection: flag(env.INTROSPECTION, true),
     socketLimits: {

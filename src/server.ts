@@ -18,6 +18,7 @@ import { seedDemoData } from './demo/seed.js';
 import { DomainError } from './domain/errors.js';
 import { callerKey, type EventBus, openEvents, subscribeShared, watch } from './events/pubsub.js';
 import { startJobTimer } from './jobs/timer.js';
+import { configureWebhooks } from './webhooks/delivery.js';
 import { createMailer, getMailer, setMailer } from './mail/outbox.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
 import { serveScreen } from './screens/index.js';
@@ -135,6 +136,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   configureTokens(config.jwtSecret, config.tokenTtlSeconds);
   if (config.devSecret) logger.warn('JWT_SECRET is not set: tokens are signed with the development key. Set JWT_SECRET (32+ characters) outside development.');
   configureLinks(config.publicUrl);
+  configureWebhooks({ allowPrivate: config.webhooksAllowPrivate });
   configureCookies({ secure: config.production });
   const database = await openDatabase(config);
   const events = openEvents(config.redisUrl);

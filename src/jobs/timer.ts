@@ -3,9 +3,11 @@ import { logger } from '../logger.js';
 import { type MailSetup, sendDueEmails } from '../mail/outbox.js';
 import { jobHandlers } from './handlers.js';
 import { runDueJobs } from './worker.js';
+import { deliverDueWebhooks } from '../webhooks/delivery.js';
 
 /**
- * Every `intervalMs`: runs due jobs, then sends due emails (those the jobs just queued included).
+ * Every `intervalMs`: runs due jobs, then sends due emails (those the jobs just queued included),
+ * and, beside them, sends due webhooks.
  * One pass at a time per instance; other instances share the work through SKIP LOCKED.
  */
 export function startJobTimer(clock: Clock, intervalMs: number, mail: MailSetup): { stop(): Promise<void> } {
@@ -30,12 +32,29 @@ export function startJobTimer(clock: Clock, intervalMs: number, mail: MailSetup)
       running = null;
     });
   };
-  const timer = setInterval(tick, intervalMs);
+  // Webhooks go on a pass of their own: a slow endpoint (up to 10 s a request) must not hold up
+  // renewals and emails.
+  let delivering: Promise<void> | null = null;
+  const deliver = () => {
+    if (delivering) return;
+    delivering = deliverDueWebhooks(clock)
+      .then((handled) => {
+        if (handled > 0) logger.info({ webhooks: handled }, 'due webhooks processed');
+      })
+      .catch((error) => logger.error({ err: error }, 'webhook pass failed'))
+      .finally(() => {
+        delivering = null;
+      });
+  };
+  const timer = setInterval(() => {
+    tick();
+    deliver();
+  }, intervalMs);
   timer.unref();
   return {
     stop: async () => {
       clearInterval(timer);
-      await running;
+      await Promise.all([running, delivering]);
     },
   };
 }

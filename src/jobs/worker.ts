@@ -46,6 +46,8 @@ export async function runDueJobs(
         const [job] = await tx.$queryRaw<DueJob[]>`
           SELECT * FROM "DueJob"
            WHERE "status" = 'PENDING' AND "runAt" <= ${now}
+             -- Sent outside any transaction by src/webhooks/delivery.ts (leased, not locked).
+             AND "kind" <> 'WEBHOOK_DELIVERY'
            ORDER BY "runAt", "createdAt", "id"
            LIMIT 1
              FOR UPDATE SKIP LOCKED`;

@@ -10,7 +10,7 @@ import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import DataLoader from 'dataloader';
-import { beneficiariesCoachedBy, beneficiariesStaffedBy, isStaff, membersStaffedBy, sessionsCoachedBy } from '../services/access.js';
+import { beneficiariesCoachedBy, beneficiariesStaffedBy, isStaff, membersStaffedBy, roleIn, sessionsCoachedBy } from '../services/access.js';
 import { MAX_NODE_IDS } from '../domain/input-limits.js';
 import { decodeGlobalIdOrNothing } from './common/ids.js';
 
@@ -22,6 +22,8 @@ export interface AuthScopes {
   self: string;
   /** The viewer is staff (STAFF or ADMIN) of this organization. */
   staffOf: string;
+  /** The viewer is an ADMIN of this organization. */
+  adminOf: string;
   /** The viewer is staff of an organization this member belongs to (any role). */
   staffOfMember: string;
   /** The viewer is staff of an organization this beneficiary booked or bought from. */
@@ -70,6 +72,7 @@ export const builder = new SchemaBuilder<{
         loggedIn: context.viewer !== null,
         self: (memberId) => context.viewer?.memberId === memberId,
         staffOf: async (organizationId) => (context.viewer ? isStaff(context.viewer.memberId, organizationId) : false),
+        adminOf: async (organizationId) => (context.viewer ? (await roleIn(context.viewer.memberId, organizationId)) === 'ADMIN' : false),
         staffOfMember: batched(membersStaffedBy),
         staffOfBeneficiary: batched(beneficiariesStaffedBy),
         staffOfSession: async (sessionId) => {

@@ -38,6 +38,8 @@ import './waitlist/mutations.js';
 import './waitlist/subscriptions.js';
 import './closure/types.js';
 import './closure/mutations.js';
+import './webhook/types.js';
+import './webhook/mutations.js';
 import { TEST_CLOCK_FIELDS } from './clock/fields.js';
 
 builder.queryType({

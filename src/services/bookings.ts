@@ -47,6 +47,7 @@ import {
   type SessionWithRules,
 } from './seating.js';
 import { notifyMember } from './notifications.js';
+import { bookingEvent, emitEvent, globalId, orderEvent, sessionCancelledEvent } from './webhook-events.js';
 import { closeWaitlist, joinWaitlist, leaveOnBooking, offerFreedSeats } from './waitlist.js';
 import type { AfterCommit } from '../jobs/worker.js';
 import { enqueue } from '../jobs/queue.js';
@@ -205,6 +206,7 @@ async function bookSeat(
       dedupeKey: `booking-confirmed:${created.id}`,
       at: now,
     });
+    await emitEvent(tx, bookingEvent('booking.created', created, now));
     return { booking: created, order };
   });
   changed(session)();
@@ -350,6 +352,7 @@ export async function cancelLockedBooking(
       dedupeKey: `booking-cancelled:${booking.id}`,
       at: now,
     });
+    await emitEvent(tx, bookingEvent('booking.cancelled', cancelled, now, { late: outcome.kind === 'LATE', creditReturned: false }));
     return { booking: cancelled, creditReturned: settled };
   }
   if (booking.entitlementId) {
@@ -385,6 +388,7 @@ export async function cancelLockedBooking(
     dedupeKey: `booking-cancelled:${booking.id}`,
     at: now,
   });
+  await emitEvent(tx, bookingEvent('booking.cancelled', cancelled, now, { late: outcome.kind === 'LATE', creditReturned: outcome.creditReturned }));
   return { booking: cancelled, creditReturned: outcome.creditReturned };
 }
 
@@ -414,10 +418,11 @@ async function settleSessionOrder(tx: Tx, orderId: string, inTime: boolean, now:
       payload: { paymentId: part.paymentId },
     });
   }
-  await tx.order.update({
+  const refunded = await tx.order.update({
     where: { id: order.id },
     data: { status: 'REFUNDED', refundedAt: now, paidCents: order.paidCents - refundedCents },
   });
+  await emitEvent(tx, orderEvent('order.refunded', refunded, now));
   return true;
 }
 
@@ -476,7 +481,7 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
     }
     // A session paid for keeps its order (and its invoice): it moves only to a session of the same price.
     if (booking.orderId && target.priceCents !== found.session.priceCents) throw new NotEligibleError('error.notEligible.price');
-    await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+    const left = await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
     const created: Booking = await insertUnique(
       () =>
         tx.booking.create({
@@ -501,6 +506,9 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
       dedupeKey: `booking-rescheduled:${created.id}`,
       at: now,
     });
+    // For integrators a move is the old booking cancelled and a new one created, linked both ways.
+    await emitEvent(tx, bookingEvent('booking.cancelled', left, now, { rescheduledToId: globalId('Booking', created.id) }));
+    await emitEvent(tx, bookingEvent('booking.created', created, now, { rescheduledFromId: globalId('Booking', booking.id) }));
     return created;
   });
   changed(found.session)();
@@ -645,7 +653,7 @@ export async function cancelLockedSessions(
   await lockEntitlements(tx, [...affected.map((credit) => credit.entitlementId), ...alsoLock]);
   for (const booking of bookings) {
     const session = byId.get(booking.sessionId)!;
-    await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+    const cancelledBooking = await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
     let creditReturned = false;
     // Paid per session: refunded (or its order cancelled), as a cancellation in time is.
     if (booking.orderId && !booking.entitlementId) await settleSessionOrder(tx, booking.orderId, true, now);
@@ -669,6 +677,10 @@ export async function cancelLockedSessions(
       dedupeKey: `session-cancelled:${booking.id}`,
       at: now,
     });
+    // A seat held for an online payment was never a confirmed booking (no booking.created).
+    if (booking.status !== 'PENDING_PAYMENT') {
+      await emitEvent(tx, bookingEvent('booking.cancelled', cancelledBooking, now, { sessionCancelled: true, creditReturned }));
+    }
   }
   for (const booking of forfeited) {
     await returnCredit(
@@ -687,12 +699,12 @@ export async function cancelLockedSessions(
   const cancelled: Session[] = [];
   for (const session of sessions) {
     effects.push(...(await closeWaitlist(tx, session, 'session-cancelled', now)));
-    cancelled.push(
-      await tx.session.update({
-        where: { id: session.id },
-        data: { status: 'CANCELLED', cancelledAt: now, cancellationReason: reason, seatsTaken: 0 },
-      }),
-    );
+    const updated = await tx.session.update({
+      where: { id: session.id },
+      data: { status: 'CANCELLED', cancelledAt: now, cancellationReason: reason, seatsTaken: 0 },
+    });
+    await emitEvent(tx, sessionCancelledEvent(updated, now, reason));
+    cancelled.push(updated);
   }
   return { sessions: cancelled, affected };
 }

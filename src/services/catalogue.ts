@@ -22,6 +22,7 @@ import { Issues } from '../domain/validation.js';
 import type { Activity, Coach, Offer, Session, Venue } from '../generated/prisma/client.js';
 import { publishSessionChanged, sessionChanged } from '../events/pubsub.js';
 import { requireStaff } from './access.js';
+import { emitEvent, sessionChangedEvent } from './webhook-events.js';
 
 // Staff-only writes to an organisation's catalogue. Every id was decoded by the schema layer;
 // here we check that each one exists and belongs to the organisation being changed.
@@ -195,7 +196,9 @@ export async function changeSessionCapacity(context: Context, input: { sessionId
     await tx.session.update({ where: { id: found.id }, data: { capacity: input.capacity } });
     const added = input.capacity - current.capacity;
     if (added > 0) effects.push(...(await offerFreedSeats(tx, found, added, now)));
-    return tx.session.findUniqueOrThrow({ where: { id: found.id } });
+    const changed = await tx.session.findUniqueOrThrow({ where: { id: found.id } });
+    if (added !== 0) await emitEvent(tx, sessionChangedEvent(changed, now, ['capacity']));
+    return changed;
   });
   publishSessionChanged(sessionChanged(session));
   for (const effect of effects) effect();

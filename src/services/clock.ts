@@ -4,6 +4,7 @@ import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { nextDueAt, runDueJobs } from '../jobs/worker.js';
 import { getMailer, sendDueEmails } from '../mail/outbox.js';
+import { deliverDueWebhooks } from '../webhooks/delivery.js';
 
 /**
  * Moves the test clock to `to`, stopping at each due job's instant on the way so that every job
@@ -22,7 +23,8 @@ export async function advanceClock(context: Context, input: { to: Date }): Promi
     const next = await nextDueAt(input.to);
     if (!next) break;
     clock.advanceTo(next);
-    const ran = await runDueJobs(jobHandlers, clock.now());
+    // Webhooks due at this instant too (those the jobs just emitted included), before moving on.
+    const ran = (await runDueJobs(jobHandlers, clock.now())) + (await deliverDueWebhooks(clock, { batch: 10_000 }));
     jobsRun += ran;
     // A failing job moves its runAt later; stop when nothing could run at this instant.
     if (ran === 0) break;

@@ -4,6 +4,7 @@ import type { DueJob, Order } from '../generated/prisma/client.js';
 import { lockMembership } from './access.js';
 import { createEntitlement, scheduleExpiry } from './ledger.js';
 import { notifyMember } from './notifications.js';
+import { emitEvent, orderEvent } from './webhook-events.js';
 import { crossPeriodBoundary, liftSuspension, startSubscription } from './subscriptions.js';
 
 // What a paid order buys, in one place that orders, registrations (a free order unlocked by a
@@ -33,6 +34,7 @@ export async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Or
     dedupeKey: `order-paid:${order.id}`,
     at: now,
   });
+  await emitEvent(tx, orderEvent('order.paid', paid, now));
   // Renewal orders pay for a period whose credits were granted when it started.
   if (order.subscriptionId) await liftSuspension(tx, order, now);
   if (!offer || order.subscriptionId) return paid;

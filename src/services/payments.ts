@@ -7,6 +7,7 @@ import { amountDue, PAYABLE_STATUSES } from '../domain/orders.js';
 import type { Booking, DueJob, Order, Payment } from '../generated/prisma/client.js';
 import { lockSessions, sessionSummary, sessionWithRules } from './seating.js';
 import { notifyMember } from './notifications.js';
+import { bookingEvent, emitEvent } from './webhook-events.js';
 import type { SavedPaymentMethodType } from '../generated/prisma/enums.js';
 import { logger } from '../logger.js';
 import { getStripeClient, type StripeClient, stripeCurrency } from '../payments/stripe.js';
@@ -216,7 +217,7 @@ async function confirmPaidHold(tx: Tx, order: Order, now: Date): Promise<void> {
   const [booking] = await tx.$queryRaw<Booking[]>`
     SELECT * FROM "Booking" WHERE "orderId" = ${order.id}::uuid AND "status" = 'PENDING_PAYMENT' FOR UPDATE`;
   if (!booking) return;
-  await tx.booking.update({ where: { id: booking.id }, data: { status: 'CONFIRMED', paymentHoldUntil: null } });
+  const confirmed = await tx.booking.update({ where: { id: booking.id }, data: { status: 'CONFIRMED', paymentHoldUntil: null } });
   const session = await tx.session.findUniqueOrThrow({ where: { id: booking.sessionId }, include: sessionWithRules });
   const beneficiary = await tx.beneficiary.findUniqueOrThrow({ where: { id: booking.beneficiaryId }, select: { firstName: true } });
   await notifyMember(tx, booking.memberId, {
@@ -226,6 +227,7 @@ async function confirmPaidHold(tx: Tx, order: Order, now: Date): Promise<void> {
     dedupeKey: `booking-confirmed:${booking.id}`,
     at: now,
   });
+  await emitEvent(tx, bookingEvent('booking.created', confirmed, now));
 }
 
 async function savedMethodDetails(stripe: StripeClient, intent: Stripe.PaymentIntent): Promise<SavedMethodDetails | null> {

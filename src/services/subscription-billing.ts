@@ -11,6 +11,7 @@ import { isStaff, requireOwnerOrStaff } from './access.js';
 import { appendEntry, lockEntitlements } from './ledger.js';
 import { lockOrder } from './orders.js';
 import { refundOrderPayments, sendOnlineRefunds, type OnlineRefund } from './refunds.js';
+import { emitEvent, orderEvent, subscriptionEvent } from './webhook-events.js';
 
 // Withdrawal, termination and pauses (SPEC §7; 003 §11, §12, §12A; 004). The rules are pure
 // functions in domain/subscriptions.ts; each use case here is one transaction under the row lock
@@ -80,15 +81,18 @@ export async function requestWithdrawal(context: Context, input: { orderId: stri
     const { refundedCents } = refund;
 
     if (order.subscriptionId && order.periodIndex === 0) {
-      await tx.subscription.update({
+      const terminated = await tx.subscription.update({
         where: { id: order.subscriptionId },
         data: { status: 'TERMINATED', terminationRequestedAt: now, endsAt: now },
       });
+      await emitEvent(tx, subscriptionEvent('subscription.terminated', terminated, now));
     }
-    return tx.order.update({
+    const withdrawn = await tx.order.update({
       where: { id: order.id },
       data: { status: 'REFUNDED', refundedAt: now, paidCents: order.paidCents - refundedCents },
     });
+    await emitEvent(tx, orderEvent('order.refunded', withdrawn, now));
+    return withdrawn;
   });
   await sendOnlineRefunds(refunded.id, online, 'withdrawal');
   return refunded;

@@ -7,6 +7,7 @@ import { enqueue } from '../jobs/queue.js';
 import { getStripeClient } from '../payments/stripe.js';
 import { appendEntry, createEntitlement } from './ledger.js';
 import { notifyMember } from './notifications.js';
+import { emitEvent, subscriptionEvent } from './webhook-events.js';
 
 // Subscriptions over time (SPEC §4, §7; 003 §9.2, §12; 004). Each period is an entitlement with the
 // period's allowance. At each boundary one job, per subscription, does everything the boundary
@@ -165,7 +166,8 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
   }
 
   if (ended) {
-    await tx.subscription.update({ where: { id: subscription.id }, data: { status: 'TERMINATED' } });
+    const terminated = await tx.subscription.update({ where: { id: subscription.id }, data: { status: 'TERMINATED' } });
+    await emitEvent(tx, subscriptionEvent('subscription.terminated', terminated, now));
     return;
   }
 
@@ -222,10 +224,14 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
     { credits: offer.credits, reason: 'GRANT', dedupeKey: `grant:subscription:${subscription.id}:${periodIndex}` },
     now,
   );
-  await tx.subscription.update({
+  const renewed = await tx.subscription.update({
     where: { id: subscription.id },
     data: { currentPeriodIndex: periodIndex, currentPeriodStart: next.start, currentPeriodEnd: next.end },
   });
+  await emitEvent(
+    tx,
+    subscriptionEvent('subscription.renewed', renewed, now, { periodIndex, periodStart: next.start, periodEnd: next.end, orderId: order.id }),
+  );
   await notifyMember(tx, subscription.memberId, {
     organizationId: subscription.organizationId,
     template: 'subscription-renewed',

@@ -24,6 +24,7 @@ import { holdLiveMember, joinOrganization, requireOwnerOrStaff } from './access.
 import { insertUnique } from './errors.js';
 import { appendEntry, lockEntitlement, lockEntitlements } from './ledger.js';
 import { notifyMember } from './notifications.js';
+import { bookingEvent, emitEvent, globalId } from './webhook-events.js';
 import {
   changed,
   loadSession,
@@ -161,6 +162,7 @@ async function promote(tx: Tx, session: SessionWithRules, entry: WaitlistEntry, 
     dedupeKey: `booking-confirmed:${booking.id}`,
     at: now,
   });
+  await emitEvent(tx, bookingEvent('booking.created', booking, now, { fromWaitlist: true }));
   return booking;
 }
 
@@ -440,6 +442,17 @@ export async function claimWaitlistOffer(context: Context, input: { offerId: str
     // Booked with the held credit; the winner's other offers close.
     const created = await promote(tx, session, entry, now, effects);
     await tx.waitlistOffer.update({ where: { id: won.id }, data: { bookingId: created.id } });
+    await emitEvent(tx, {
+      organizationId: session.organizationId,
+      type: 'waitlist.offer_claimed',
+      dedupeKey: `waitlist.offer_claimed:${won.id}`,
+      at: now,
+      data: {
+        waitlistOffer: { id: globalId('WaitlistOffer', won.id), status: 'CLAIMED' },
+        waitlistEntryId: globalId('WaitlistEntry', entry.id),
+        booking: { id: globalId('Booking', created.id), sessionId: globalId('Session', session.id), beneficiaryId: globalId('Beneficiary', entry.beneficiaryId), memberId: globalId('Member', entry.memberId) },
+      },
+    });
     // Everyone else's offers for this seat are TAKEN; they stay in line.
     const losers = await tx.waitlistOffer.findMany({
       where: { roundId: won.roundId, status: 'OPEN' },

@@ -22,6 +22,8 @@ const ENTITY: Record<string, MessageKey> = {
   WaitlistOffer: 'entity.waitlistOffer',
   Registration: 'entity.registration',
   PromoCode: 'entity.promoCode',
+  WebhookEndpoint: 'entity.webhookEndpoint',
+  WebhookDelivery: 'entity.webhookDelivery',
 };
 
 /**
