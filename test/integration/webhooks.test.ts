@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookRetryDelayMs, WEBHOOK_RETRY_WINDOW_MS } from '../../src/domain/webhooks.js';
 import type { App } from '../../src/server.js';
+import { sendWebhook } from '../../src/webhooks/delivery.js';
 import { graphql } from '../gql/index.js';
 import { execute, request, success } from '../support/app.js';
 import { clockApp, ms, testClock } from '../support/clock.js';
@@ -124,6 +125,12 @@ const GrantRole = graphql(`
   }
 `);
 
+const RequestDeletion = graphql(`
+  mutation WebhooksRequestDeletion($input: RequestAccountDeletionInput!) {
+    requestAccountDeletion(input: $input) { __typename ... on Error { code message } }
+  }
+`);
+
 type Catalogue = Awaited<ReturnType<typeof createCatalogue>>;
 
 async function endpointFor(catalogue: Catalogue, events: string[], url = receiver.url) {
@@ -241,6 +248,22 @@ describe('an endpoint receives signed events (Standard Webhooks)', () => {
     expect(ofType('session.cancelled').payload.data).toMatchObject({ session: { id: empty.id, status: 'CANCELLED' }, reason: 'Pool closed' });
   });
 
+  it('sends booking.cancelled for an erased account too, though the member is emailed nothing', async () => {
+    receiver.respondWith(200);
+    const catalogue = await createCatalogue(app);
+    const endpoint = await endpointFor(catalogue, ['booking.cancelled']);
+    const member = await memberWithCredits(app, catalogue, 2);
+    const session = await scheduleSession(app, catalogue, { startsAt: (await clockNow()).plus({ days: 2 }).toJSDate() });
+    const bookingId = await book(app, member, session.id, member.beneficiaryId);
+    const start = receiver.received.length;
+    const erased = (await execute(app, RequestDeletion, { input: { password: member.password } }, { token: member.token })).requestAccountDeletion;
+    expect(erased.__typename).toBe('RequestAccountDeletionSuccess');
+    await runDue();
+    await receiver.waitFor(start + 1);
+    const [event] = verified(endpoint.secret, start);
+    expect(event!.payload).toMatchObject({ type: 'booking.cancelled', data: { booking: { id: bookingId, status: 'CANCELLED' } } });
+  });
+
   it('retries a 500 with backoff, and never repeats a delivery after a 2xx', async () => {
     const catalogue = await createCatalogue(app);
     const endpoint = await endpointFor(catalogue, ['booking.created']);
@@ -337,6 +360,32 @@ describe('an endpoint receives signed events (Standard Webhooks)', () => {
     };
     expect(listed.webhookEndpoints.totalCount).toBe(0);
     expect(listed.webhookDeliveries.totalCount).toBe(2);
+  });
+});
+
+describe('the request itself', () => {
+  it('resolves a host name and connects to the address it checked', async () => {
+    receiver.respondWith(200);
+    const catalogue = await createCatalogue(app);
+    const byName = receiver.url.replace('127.0.0.1', 'localhost');
+    const endpoint = await endpointFor(catalogue, ['order.paid'], byName);
+    const start = receiver.received.length;
+    await memberWithCredits(app, catalogue, 1);
+    await runDue();
+    await receiver.waitFor(start + 1);
+    expect(verified(endpoint.secret, start)[0]!.payload.type).toBe('order.paid');
+  });
+
+  it('gives up on an endpoint that does not answer in time, without waiting for it', async () => {
+    const slow = await startWebhookReceiver({ delayMs: 5_000 });
+    try {
+      const started = Date.now();
+      const outcome = await sendWebhook(slow.url, {}, '{}', 300);
+      expect(outcome).toMatchObject({ httpStatus: null, error: 'timed out after 300 ms' });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await slow.close();
+    }
   });
 });
 
