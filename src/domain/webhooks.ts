@@ -50,9 +50,10 @@ export function isDeliverySuccess(httpStatus: number | null): boolean {
 }
 
 /**
- * True for an address a webhook may be sent to: public unicast only. Loopback, private (RFC 1918,
- * unique-local), link-local, carrier-grade NAT, multicast, unspecified and reserved ranges are
- * refused, and so are IPv4 addresses wrapped in IPv6 (mapped, 6to4, Teredo) unless the wrapped one is public.
+ * True for an address a webhook may be sent to: public unicast only (ipaddr.js's ranges). Loopback,
+ * private (RFC 1918, unique-local), link-local, carrier-grade NAT, multicast, unspecified and
+ * reserved ranges are refused, and so are 6to4 and Teredo; an IPv4-mapped IPv6 address is judged
+ * by its IPv4 address.
  */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;

@@ -42,7 +42,7 @@ export function webhookSettings(): WebhookSettings {
   return settings;
 }
 
-/** The address, or null when it is a private/loopback/link-local one and those are not allowed. */
+/** True when this address may not be contacted: not public, and WEBHOOKS_ALLOW_PRIVATE is off. */
 function refused(address: string): boolean {
   return !settings.allowPrivate && !isPublicAddress(address);
 }
