@@ -7,6 +7,7 @@ export type EmailTemplate =
   | 'booking-rescheduled'
   | 'session-cancelled'
   | 'order-paid'
+  | 'order-refunded'
   | 'payment-link'
   | 'subscription-renewed'
   | 'subscription-suspended'
