@@ -206,7 +206,8 @@ const renderers: Record<EmailTemplate, Renderer> = {
     const credits = Number(payload.creditsTakenBack) || 0;
     const reason = str(payload.reason);
     const asNote = payload.as === 'CREDIT_NOTE';
-    const until = asNote && payload.creditNoteExpiresAt ? h.date(payload.creditNoteExpiresAt, h.options.timeZone || 'UTC') : '';
+    const zone = str(payload.timeZone) || h.options.timeZone || 'UTC';
+    const until = asNote && payload.creditNoteExpiresAt ? h.date(payload.creditNoteExpiresAt, zone) : '';
     return h.lang === 'fr'
       ? {
           subject: invoice ? `Remboursement de ${amount} (facture n° ${invoice})` : `Remboursement de ${amount}`,

@@ -85,7 +85,12 @@ export async function refundOrder(
       SELECT * FROM "Payment" WHERE "orderId" = ${order.id}::uuid AND "status" = 'SUCCEEDED'
        ORDER BY "succeededAt" ASC, "createdAt" ASC, "id" ASC FOR UPDATE`;
     const parts = allocateRefund(countedPayments(payments, order.totalCents), input.amountCents);
-    const creditNote = input.as === 'CREDIT_NOTE' ? await issueRefundCreditNote(tx, order, input.amountCents, reason, staffId, now) : null;
+    const organization = await tx.organization.findUniqueOrThrow({
+      where: { id: order.organizationId },
+      select: { creditNoteValidityDays: true, timeZone: true },
+    });
+    const creditNote =
+      input.as === 'CREDIT_NOTE' ? await issueRefundCreditNote(tx, order, organization, { amountCents: input.amountCents, reason, staffId, now }) : null;
     if (!creditNote && parts.some((part) => ONLINE_PAYMENT_METHODS.includes(part.payment.method)) && !context.stripe) {
       throw new OnlinePaymentUnavailableError();
     }
@@ -134,6 +139,7 @@ export async function refundOrder(
         reason,
         creditsTakenBack: decision.creditsToTakeBack,
         creditNoteExpiresAt: creditNote?.expiresAt.toISOString() ?? null,
+        timeZone: organization.timeZone,
         methods: [...new Set(parts.map((part) => part.payment.method))],
       },
       // One email per refund (two refunds of one order are two emails).
@@ -195,21 +201,22 @@ async function takeBackCredits(
 }
 
 /** The credit note a refund is given as: the order's member's, valid for the organisation's credit-note validity. */
-async function issueRefundCreditNote(tx: Tx, order: Order, amountCents: number, reason: string, staffId: string, now: Date) {
-  const organization = await tx.organization.findUniqueOrThrow({
-    where: { id: order.organizationId },
-    select: { creditNoteValidityDays: true, timeZone: true },
-  });
+async function issueRefundCreditNote(
+  tx: Tx,
+  order: Order,
+  organization: { creditNoteValidityDays: number; timeZone: string },
+  note: { amountCents: number; reason: string; staffId: string; now: Date },
+) {
   return tx.creditNote.create({
     data: {
       organizationId: order.organizationId,
       memberId: order.memberId,
-      amountCents,
-      remainingCents: amountCents,
-      reason,
-      issuedById: staffId,
-      issuedAt: now,
-      expiresAt: addLocalDays(now, organization.creditNoteValidityDays, organization.timeZone),
+      amountCents: note.amountCents,
+      remainingCents: note.amountCents,
+      reason: note.reason,
+      issuedById: note.staffId,
+      issuedAt: note.now,
+      expiresAt: addLocalDays(note.now, organization.creditNoteValidityDays, organization.timeZone),
     },
   });
 }
