@@ -69,6 +69,9 @@ export const PaymentRef = builder.prismaObject('Payment', {
   }),
 });
 
+/** Orders that take no more payments: nothing is due on them. */
+const SETTLED: OrderStatus[] = ['PAID', 'REFUNDED', 'CANCELLED'];
+
 const money = (field: 'totalCents' | 'subtotalCents' | 'discountCents' | 'paidCents', description: string) =>
   ({
     type: Money,
@@ -93,9 +96,10 @@ export const OrderRef = builder.prismaNode('Order', {
     paid: t.field(money('paidCents', 'Sum of the succeeded payments, minus what was refunded of them (see `refunded`).')),
     amountDue: t.field({
       type: Money,
-      description: 'What remains to pay: `total` minus what was paid; nothing once PAID (even when part of it was refunded since).',
+      description:
+        'What remains to pay: `total` minus what was paid while the order takes payments; nothing once it is PAID (even when part of it was refunded since), REFUNDED or CANCELLED.',
       select: { totalCents: true, paidCents: true, currency: true, status: true },
-      resolve: (order) => ({ amountCents: order.status === 'PAID' ? 0 : amountDue(order), currency: order.currency }),
+      resolve: (order) => ({ amountCents: SETTLED.includes(order.status) ? 0 : amountDue(order), currency: order.currency }),
     }),
     payments: t.relation('payments', { description: 'Its payments, oldest first.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     invoiceNumber: t.exposeInt('invoiceNumber', {
