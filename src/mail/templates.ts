@@ -202,6 +202,41 @@ const renderers: Record<EmailTemplate, Renderer> = {
         };
   },
 
+  'order-refunded': (payload, h) => {
+    const amount = h.money(payload.amountCents, payload.currency);
+    const invoice = payload.invoiceNumber === null || payload.invoiceNumber === undefined ? '' : str(payload.invoiceNumber);
+    const credits = Number(payload.creditsTakenBack) || 0;
+    const reason = str(payload.reason);
+    const asNote = payload.as === 'CREDIT_NOTE';
+    const zone = str(payload.timeZone) || h.options.timeZone || 'UTC';
+    const until = asNote && payload.creditNoteExpiresAt ? h.date(payload.creditNoteExpiresAt, zone) : '';
+    return h.lang === 'fr'
+      ? {
+          subject: invoice ? `Remboursement de ${amount} (facture n° ${invoice})` : `Remboursement de ${amount}`,
+          paragraphs: [
+            p(
+              asNote
+                ? `Nous vous avons remboursé ${amount} sous forme d'avoir${until ? `, utilisable jusqu'au ${until}` : ''} pour vos prochains achats.`
+                : `Nous vous avons remboursé ${amount} sur le moyen de paiement utilisé (carte ou prélèvement : sous quelques jours sur votre relevé ; paiement à l'accueil : à l'accueil).`,
+            ),
+            ...(reason ? [p(`Motif : ${reason}`)] : []),
+            ...(credits > 0 ? [p(credits === 1 ? 'Le crédit correspondant a été retiré de votre compte.' : `Les ${credits} crédits correspondants ont été retirés de votre compte.`)] : []),
+          ],
+        }
+      : {
+          subject: invoice ? `Refund of ${amount} (invoice no. ${invoice})` : `Refund of ${amount}`,
+          paragraphs: [
+            p(
+              asNote
+                ? `We have refunded ${amount} as a credit note${until ? `, usable until ${until}` : ''} for your next purchases.`
+                : `We have refunded ${amount} to the payment method you used (card or direct debit: on your statement within a few days; desk payments: at the desk).`,
+            ),
+            ...(reason ? [p(`Reason: ${reason}`)] : []),
+            ...(credits > 0 ? [p(credits === 1 ? 'The matching credit was removed from your account.' : `The ${credits} matching credits were removed from your account.`)] : []),
+          ],
+        };
+  },
+
   'payment-link': (payload, h) => {
     const offer = str(payload.offer);
     const total = h.money(payload.totalCents, payload.currency);

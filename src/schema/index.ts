@@ -32,6 +32,7 @@ import './order/promotions.js';
 import './order/registrations.js';
 import './order/invoices.js';
 import './order/payments.js';
+import './order/refunds.js';
 import './waitlist/types.js';
 import './waitlist/queries.js';
 import './waitlist/mutations.js';

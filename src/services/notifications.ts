@@ -8,6 +8,7 @@ export type EmailTemplate =
   | 'session-cancelled'
   | 'closure-credit-note'
   | 'order-paid'
+  | 'order-refunded'
   | 'payment-link'
   | 'subscription-renewed'
   | 'subscription-suspended'

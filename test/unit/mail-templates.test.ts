@@ -74,6 +74,31 @@ const cases: Case[] = [
     en: { subject: 'Payment received: invoice no. 42', facts: ['Carnet 10 séances', 'Invoice no. 42', 'Total: €125.50'] },
   },
   {
+    template: 'order-refunded',
+    payload: {
+      orderId: 'o4', invoiceNumber: 43, amountCents: 3_400, currency: 'EUR', as: 'ORIGINAL_METHOD', reason: 'Prix affiché par erreur',
+      creditsTakenBack: 2, creditNoteExpiresAt: null, timeZone: 'Europe/Paris', methods: ['CARD'],
+    },
+    fr: {
+      subject: 'Remboursement de 34,00 € (facture n° 43)',
+      facts: ['Nous vous avons remboursé 34,00 € sur le moyen de paiement utilisé', 'Motif : Prix affiché par erreur', 'Les 2 crédits correspondants ont été retirés'],
+    },
+    en: {
+      subject: 'Refund of €34.00 (invoice no. 43)',
+      facts: ['We have refunded €34.00 to the payment method you used', 'Reason: Prix affiché par erreur', 'The 2 matching credits were removed'],
+    },
+  },
+  {
+    template: 'order-refunded',
+    // 004: a promotional purchase, compensated by a credit note valid one year (to 2 Dec 2027, Paris).
+    payload: {
+      orderId: 'o5', invoiceNumber: 44, amountCents: 8_000, currency: 'EUR', as: 'CREDIT_NOTE', reason: '',
+      creditsTakenBack: 1, creditNoteExpiresAt: '2027-12-01T23:30:00.000Z', timeZone: 'Europe/Paris', methods: ['CASH'],
+    },
+    fr: { subject: 'Remboursement de 80,00 € (facture n° 44)', facts: ["sous forme d'avoir, utilisable jusqu'au 2 décembre 2027", 'Le crédit correspondant a été retiré'] },
+    en: { subject: 'Refund of €80.00 (invoice no. 44)', facts: ['as a credit note, usable until 2 December 2027', 'The matching credit was removed'] },
+  },
+  {
     template: 'payment-link',
     payload: { orderId: 'o3', offer: 'Pack 10 séances', totalCents: 17_000, currency: 'EUR', payUrl: 'https://booking.example/orders/T3JkZXI6bzM%3D/pay' },
     fr: {
