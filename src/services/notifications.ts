@@ -6,6 +6,7 @@ export type EmailTemplate =
   | 'booking-cancelled'
   | 'booking-rescheduled'
   | 'session-cancelled'
+  | 'session-changed'
   | 'order-paid'
   | 'payment-link'
   | 'subscription-renewed'

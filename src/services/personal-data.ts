@@ -418,7 +418,7 @@ async function eraseMember(tx: Tx, memberId: string, verifiedHash: string, now: 
   for (const entry of entries) await leaveLockedEntry(tx, sessions.get(entry.sessionId)!, entry, now, effects);
   for (const booking of bookings) {
     const session = sessions.get(booking.sessionId)!;
-    const outcome = cancellationOutcome(session, await cancellationPolicyOf(tx, booking, session.activity), now);
+    const outcome = cancellationOutcome(session, await cancellationPolicyOf(tx, booking, session.activity), now, booking);
     await cancelLockedBooking(tx, { booking, session, outcome, actorId: null, now }, effects);
   }
   for (const session of sessions.values()) effects.push(changed(session));

@@ -22,6 +22,7 @@ const ENTITY: Record<string, MessageKey> = {
   WaitlistOffer: 'entity.waitlistOffer',
   Registration: 'entity.registration',
   PromoCode: 'entity.promoCode',
+  Timetable: 'entity.timetable',
 };
 
 /**
