@@ -70,6 +70,18 @@ export function changedSinceBooked(session: { changedAt?: Date | null }, booking
 }
 
 /**
+ * The last instant a booking can be cancelled (or moved) without loss: the activity's notice before
+ * the start, or the start itself when the session changed after it was booked.
+ */
+export function freeCancellationUntil(
+  session: { startsAt: Date; changedAt?: Date | null },
+  cancellationNoticeHours: number,
+  booking: { createdAt: Date },
+): Date {
+  return changedSinceBooked(session, booking) ? session.startsAt : hoursBefore(session.startsAt, cancellationNoticeHours);
+}
+
+/**
  * What cancelling a booking does at `now`. The deadline is `cancellationNoticeHours` elapsed hours
  * before the start, so a daylight-saving change never moves it; cancelling exactly at the deadline
  * still respects the notice ("un préavis minimum de quatre heures est respecté"). Late: the credit

@@ -123,6 +123,12 @@ const Credits = graphql(`
   }
 `);
 
+const FreeUntil = graphql(`
+  query TimetableFreeUntil {
+    viewer { bookings(filter: { upcoming: true }) { edges { node { id freeCancellationUntil } } } }
+  }
+`);
+
 const Availability = graphql(`
   subscription TimetableAvailability($filter: SessionFilter!) {
     sessionAvailability(filter: $filter) { seatsLeft capacity waitlistLength session { id startsAt venue { id } } }
@@ -317,6 +323,10 @@ describe('updateSession', () => {
     expect((await byOldVenue.waitFor(1))[0]!.data!.sessionAvailability.session.id).toBe(session.id);
     byId.dispose();
     byOldVenue.dispose();
+
+    // Her booking now says so: free cancellation until the new start.
+    const annView = (await execute(app, FreeUntil, {}, { token: ann.token })).viewer!.bookings.edges.map((edge) => edge.node);
+    expect(annView).toEqual([{ id: annBooking, freeCancellationUntil: newStart.toISOString() }]);
 
     // Ann cancels 2 h before the start: usually late (4 h notice), free after the change.
     const annCancel = success((await execute(app, Cancel, { input: { bookingId: annBooking } }, { token: ann.token })).cancelBooking, 'CancelBookingSuccess');
