@@ -164,6 +164,7 @@ const renderers: Record<EmailTemplate, Renderer> = {
   'session-changed': (payload, h) => {
     const s = sessionFacts(payload, h.options.timeZone);
     const waiting = payload.waiting === true;
+    const who = str(payload.beneficiary);
     const previous = str(payload.previousStartsAt);
     const coach = str(payload.coach);
     const moved = previous !== '' && previous !== s.startsAt;
@@ -171,7 +172,12 @@ const renderers: Record<EmailTemplate, Renderer> = {
       ? {
           subject: `Séance modifiée : ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
           paragraphs: [
-            p("L'organisation a modifié une séance pour laquelle vous êtes " + (waiting ? "en liste d'attente." : 'inscrit(e).') + ' Nouvelle séance :'),
+            p(
+              "L'organisation a modifié une séance " +
+                (waiting ? "pour laquelle vous êtes en liste d'attente" : 'pour laquelle vous avez réservé') +
+                (who ? ` (${who})` : '') +
+                '. Nouvelle séance :',
+            ),
             sessionBlock(s, h),
             ...(coach ? [p(`Coach : ${coach}`)] : []),
             ...(moved ? [p(`Elle était prévue le ${h.dateTime(previous, s.timeZone)}.`)] : []),
@@ -185,7 +191,7 @@ const renderers: Record<EmailTemplate, Renderer> = {
       : {
           subject: `Session changed: ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
           paragraphs: [
-            p('The organisation has changed a session you ' + (waiting ? 'are on the waitlist for.' : 'are booked in.') + ' New session:'),
+            p('The organisation has changed a session you ' + (waiting ? 'are on the waitlist for' : 'booked') + (who ? ` (${who})` : '') + '. New session:'),
             sessionBlock(s, h),
             ...(coach ? [p(`Coach: ${coach}`)] : []),
             ...(moved ? [p(`It was planned for ${h.dateTime(previous, s.timeZone)}.`)] : []),
