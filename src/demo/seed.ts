@@ -60,6 +60,9 @@ interface DemoOrganization {
   memberHolds: { adult: string[]; child: string[] };
 }
 
+/** 003's terms of sale, on the Site they name (www.aquababyclub.com). */
+const AQUABABYCLUB_TERMS = 'https://www.aquababyclub.com';
+
 const ORGANIZATIONS: DemoOrganization[] = [
   {
     // 000 (help pages of Paris Sport Santé): book, cancel up to 6 h before (after that the session is
@@ -176,14 +179,16 @@ const ORGANIZATIONS: DemoOrganization[] = [
       { name: 'Cours particulier', audience: 'ADULT', kind: 'PRIVATE', cancellationNoticeHours: 24, times: ['11:00', '14:00'], minutes: 30, capacity: 1 },
     ],
     offers: [
+      // §1.2, §3.2: the terms are "à retrouver sur le Site avant et après l'achat" and the order summary
+      // shows them: every offer links to the Site the document names (no page of its own is given).
       // §9.2's "Pass Régulier = 8 séances/mois". Prices, pack sizes and validity are not given (the
       // validity is "affichée lors de l'achat"): values chosen. The commitment's length is not given:
       // 3 months chosen.
-      { kind: 'SUBSCRIPTION', name: 'Pass Régulier 8 séances / mois', priceCents: 9900, credits: 8, period: 'MONTH', rolloverCapMultiplier: 2, rolloverPeriods: 1, commitmentPeriods: 0, activityNames: ['Cours enfants (bébés nageurs)', 'Cours adultes'] },
-      { kind: 'SUBSCRIPTION', name: 'Pass Régulier 8 séances / mois, engagement 3 mois', priceCents: 8900, credits: 8, period: 'MONTH', rolloverCapMultiplier: 2, rolloverPeriods: 1, commitmentPeriods: 3, activityNames: ['Cours enfants (bébés nageurs)', 'Cours adultes'] },
-      { kind: 'PACK', name: 'Carnet 10 séances', priceCents: 15000, credits: 10, validityDays: 180, activityNames: ['Cours enfants (bébés nageurs)', 'Cours adultes'] },
-      { kind: 'DISCOVERY', name: 'Cours découverte', priceCents: 1500, credits: 1, validityDays: 30, activityNames: ['Cours enfants (bébés nageurs)', 'Cours adultes'] },
-      { kind: 'PRIVATE', name: 'Cours particulier', priceCents: 4500, credits: 1, validityDays: 90, activityNames: ['Cours particulier'] },
+      { kind: 'SUBSCRIPTION', name: 'Pass Régulier 8 séances / mois', termsUrl: AQUABABYCLUB_TERMS, priceCents: 9900, credits: 8, period: 'MONTH', rolloverCapMultiplier: 2, rolloverPeriods: 1, commitmentPeriods: 0, activityNames: ['Cours enfants (bébés nageurs)', 'Cours adultes'] },
+      { kind: 'SUBSCRIPTION', name: 'Pass Régulier 8 séances / mois, engagement 3 mois', termsUrl: AQUABABYCLUB_TERMS, priceCents: 8900, credits: 8, period: 'MONTH', rolloverCapMultiplier: 2, rolloverPeriods: 1, commitmentPeriods: 3, activityNames: ['Cours enfants (bébés nageurs)', 'Cours adultes'] },
+      { kind: 'PACK', name: 'Carnet 10 séances', termsUrl: AQUABABYCLUB_TERMS, priceCents: 15000, credits: 10, validityDays: 180, activityNames: ['Cours enfants (bébés nageurs)', 'Cours adultes'] },
+      { kind: 'DISCOVERY', name: 'Cours découverte', termsUrl: AQUABABYCLUB_TERMS, priceCents: 1500, credits: 1, validityDays: 30, activityNames: ['Cours enfants (bébés nageurs)', 'Cours adultes'] },
+      { kind: 'PRIVATE', name: 'Cours particulier', termsUrl: AQUABABYCLUB_TERMS, priceCents: 4500, credits: 1, validityDays: 90, activityNames: ['Cours particulier'] },
     ],
     memberHolds: { adult: ['Carnet 10 séances'], child: ['Carnet 10 séances'] },
   },
@@ -266,7 +271,7 @@ export async function seedDemoData(clock: Clock): Promise<void> {
           },
         });
       }
-    });
+    }, SEED_TRANSACTION);
     created += 1;
   }
   const sessions = await topUpDemoTimetable(clock.now());
@@ -343,8 +348,11 @@ export async function topUpDemoTimetable(now: Date): Promise<number> {
     if (missing.length === 0) return 0;
     const { count } = await tx.session.createMany({ data: missing });
     return count;
-  });
+  }, SEED_TRANSACTION);
 }
+
+/** Once at start, on a machine that may be busy (CI starts several servers at once): Prisma's 5 s default is too tight. */
+const SEED_TRANSACTION = { maxWait: 20_000, timeout: 60_000 };
 
 /**
  * The demo member's adult and child buy, at the desk, the offers `memberHolds` names, through the

@@ -221,7 +221,7 @@ export class AlreadyBookedError extends DomainError {
 
 export class NotEligibleError extends DomainError {
   readonly code = 'NOT_ELIGIBLE';
-  constructor(messageKey: 'error.notEligible.age' | 'error.notEligible.credit' | 'error.notEligible.otherOrganization') {
+  constructor(messageKey: 'error.notEligible.age' | 'error.notEligible.credit' | 'error.notEligible.otherOrganization' | 'error.notEligible.price') {
     super(messageKey);
   }
 }

@@ -1,6 +1,7 @@
 import type { DueJobKind } from '../generated/prisma/enums.js';
 import { expireEntitlement } from '../services/entitlements.js';
-import { crossPeriodBoundary, endPaymentGrace, startPauseJob } from '../services/subscriptions.js';
+import { endPaymentGrace, startPauseJob } from '../services/subscriptions.js';
+import { renewSubscription } from '../services/order-completion.js';
 import { chargeRenewal, refundExcessPayment } from '../services/payments.js';
 import { offerWindowJob, waitlistDeadlineJob } from '../services/waitlist.js';
 import { expirePaymentHold } from '../services/bookings.js';
@@ -9,7 +10,7 @@ import type { JobHandler } from './worker.js';
 /** What each kind of due job does. Kinds without a handler yet are never enqueued. */
 export const jobHandlers: Partial<Record<DueJobKind, JobHandler>> = {
   ENTITLEMENT_EXPIRY: expireEntitlement,
-  SUBSCRIPTION_RENEWAL: crossPeriodBoundary,
+  SUBSCRIPTION_RENEWAL: renewSubscription,
   PAYMENT_GRACE_END: endPaymentGrace,
   PAUSE_START: startPauseJob,
   WAITLIST_DEADLINE: waitlistDeadlineJob,

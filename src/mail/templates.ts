@@ -232,14 +232,16 @@ const renderers: Record<EmailTemplate, Renderer> = {
   'order-paid': (payload, h) => {
     const invoice = str(payload.invoiceNumber);
     const total = h.money(payload.totalCents, payload.currency);
+    const offer = str(payload.offer);
+    const bought = offer ? [[offer]] : [];
     return h.lang === 'fr'
       ? {
           subject: `Paiement reçu : facture n° ${invoice}`,
-          paragraphs: [p('Merci ! Votre commande est payée.'), [[`Facture n° ${invoice}`], [`Total : ${total}`]]],
+          paragraphs: [p('Merci ! Votre commande est payée.'), [...bought, [`Facture n° ${invoice}`], [`Total : ${total}`]]],
         }
       : {
           subject: `Payment received: invoice no. ${invoice}`,
-          paragraphs: [p('Thank you! Your order is paid.'), [[`Invoice no. ${invoice}`], [`Total: ${total}`]]],
+          paragraphs: [p('Thank you! Your order is paid.'), [...bought, [`Invoice no. ${invoice}`], [`Total: ${total}`]]],
         };
   },
 

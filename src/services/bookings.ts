@@ -218,8 +218,7 @@ async function bookSeat(
 /**
  * PAYMENT_HOLD_EXPIRY job, at a PENDING_PAYMENT booking's `paymentHoldUntil`: unless the webhook
  * confirmed it meanwhile (both decide under the session's row lock, so exactly one of them acts),
- * the booking is EXPIRED, its seat freed and handed to the waitlist as a cancellation's is, and
- * its order CANCELLED (a card payment succeeding later is refunded as one its order did not need).
+ * the booking is EXPIRED and its hold released (`releaseLockedHold`).
  */
 export async function expirePaymentHold(tx: Tx, job: DueJob, now: Date): Promise<AfterCommit[]> {
   const { bookingId } = job.payload as { bookingId: string };
@@ -229,7 +228,22 @@ export async function expirePaymentHold(tx: Tx, job: DueJob, now: Date): Promise
   await lockSessions(tx, [found.sessionId]);
   const booking = await lockBooking(tx, found.id);
   if (booking.status !== 'PENDING_PAYMENT') return [];
-  await tx.booking.update({ where: { id: booking.id }, data: { status: 'EXPIRED', cancelledAt: now } });
+  const effects = await releaseLockedHold(tx, { booking, session, status: 'EXPIRED', now });
+  return [changed(session), ...effects];
+}
+
+/**
+ * Ends a seat held while paying online, for a PENDING_PAYMENT booking whose session and booking
+ * rows the caller locked (in that order): the booking becomes `status` (EXPIRED when the hold ran
+ * out, CANCELLED when the account is erased), its seat is freed and handed to the waitlist as a
+ * cancellation's is, and its unpaid order CANCELLED (a card payment succeeding later is refunded
+ * as one its order did not need). The caller publishes `changed(session)` after commit.
+ */
+export async function releaseLockedHold(
+  tx: Tx,
+  { booking, session, status, now }: { booking: Booking; session: SessionWithRules; status: 'EXPIRED' | 'CANCELLED'; now: Date },
+): Promise<AfterCommit[]> {
+  await tx.booking.update({ where: { id: booking.id }, data: { status, cancelledAt: now } });
   await freeSeat(tx, session.id);
   const effects = await offerFreedSeats(tx, session, 1, now);
   if (booking.orderId) {
@@ -238,7 +252,7 @@ export async function expirePaymentHold(tx: Tx, job: DueJob, now: Date): Promise
       await tx.order.update({ where: { id: order.id }, data: { status: 'CANCELLED', cancelledAt: now } });
     }
   }
-  return [changed(session), ...effects];
+  return effects;
 }
 
 /** A locked session's start and last change, as they are now (the cancellation rule reads them). */
@@ -468,6 +482,8 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
       const fit = lot ? lotFit({ ...lot, creditsRemaining: 1 }, target, booking.beneficiaryId, now) : 'NOT_VALID';
       if (fit !== 'OK') throw new NotEligibleError('error.notEligible.credit');
     }
+    // A session paid for keeps its order (and its invoice): it moves only to a session of the same price.
+    if (booking.orderId && target.priceCents !== found.session.priceCents) throw new NotEligibleError('error.notEligible.price');
     await tx.booking.update({ where: { id: booking.id }, data: { status: 'CANCELLED', cancelledAt: now } });
     const created: Booking = await insertUnique(
       () =>

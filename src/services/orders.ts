@@ -1,7 +1,6 @@
 import type { Context } from '../context.js';
 import { prisma } from '../db/client.js';
 import { transaction, type Tx } from '../db/transaction.js';
-import { packValidity } from '../domain/credits.js';
 import {
   DiscoveryAlreadyUsedError,
   DiscoveryNewClientsOnlyError,
@@ -21,12 +20,10 @@ import { Issues, normalizeEmail } from '../domain/validation.js';
 import { MAX_PROMO_CODE_INPUT_LENGTH } from '../domain/input-limits.js';
 import type { PaymentMethod } from '../generated/prisma/enums.js';
 import { holdLiveMember, isMemberOf, joinOrganization, lockMembership, requireOwnerOrStaff, requireStaff } from './access.js';
-import { createEntitlement, scheduleExpiry } from './ledger.js';
-import { notifyMember } from './notifications.js';
 import { isUniqueViolation } from './errors.js';
 import { redeemPromoCode } from './promotions.js';
 import { awaitsRegistrationReview } from './registrations.js';
-import { liftSuspension, startSubscription } from './subscriptions.js';
+import { completeOrder } from './order-completion.js';
 
 // Orders (SPEC §7). An order is paid by one or more payments of any method (hybrid payment, 001);
 // when the payments cover the total it becomes PAID, gets the organisation's next invoice number,
@@ -279,59 +276,6 @@ export async function settlePayment(tx: Tx, order: Order, amountCents: number, n
   const updated = await tx.order.update({ where: { id: order.id }, data: { paidCents, status } });
   return status === 'PAID' ? completeOrder(tx, updated, now) : updated;
 }
-
-/**
- * A fully paid order: the next invoice number of its organisation (taken under the
- * organisation's row lock, so numbers have no gaps and no duplicates), the receipt, and what it
- * buys: a pack's credits, or a subscription and its first period.
- */
-export async function completeOrder(tx: Tx, order: Order, now: Date): Promise<Order> {
-  await lockMembership(tx, order.memberId, order.organizationId, 'KEY SHARE');
-  const [{ lastInvoiceNumber }] = await tx.$queryRaw<{ lastInvoiceNumber: number }[]>`
-    UPDATE "Organization" SET "lastInvoiceNumber" = "lastInvoiceNumber" + 1
-     WHERE "id" = ${order.organizationId}::uuid
-     RETURNING "lastInvoiceNumber"` as [{ lastInvoiceNumber: number }];
-  let paid = await tx.order.update({
-    where: { id: order.id },
-    data: { status: 'PAID', paidAt: now, invoiceNumber: lastInvoiceNumber },
-  });
-  await notifyMember(tx, order.memberId, {
-    organizationId: order.organizationId,
-    template: 'order-paid',
-    payload: { orderId: order.id, invoiceNumber: lastInvoiceNumber, totalCents: order.totalCents, currency: order.currency },
-    dedupeKey: `order-paid:${order.id}`,
-    at: now,
-  });
-  // Renewal orders pay for a period whose credits were granted when it started.
-  if (order.subscriptionId) await liftSuspension(tx, order, now);
-  if (!order.offerId || order.subscriptionId) return paid;
-  const offer = await tx.offer.findUniqueOrThrow({ where: { id: order.offerId } });
-  const organization = await tx.organization.findUniqueOrThrow({ where: { id: order.organizationId }, select: { timeZone: true } });
-  if (offer.kind === 'SUBSCRIPTION') {
-    const subscription = await startSubscription(tx, { order, offer, timeZone: organization.timeZone }, now);
-    paid = await tx.order.update({ where: { id: order.id }, data: { subscriptionId: subscription.id, periodIndex: 0 } });
-    return paid;
-  }
-  const validity = packValidity(now, offer.validityDays ?? DEFAULT_VALIDITY_DAYS, organization.timeZone);
-  const entitlement = await createEntitlement(
-    tx,
-    {
-      organizationId: order.organizationId,
-      memberId: order.memberId,
-      beneficiaryId: order.beneficiaryId,
-      offerId: offer.id,
-      orderId: order.id,
-      ...validity,
-    },
-    { credits: offer.credits, reason: 'GRANT', dedupeKey: `grant:order:${order.id}` },
-    now,
-  );
-  await scheduleExpiry(tx, entitlement);
-  return paid;
-}
-
-/** Validity of an offer created without one (only subscriptions may omit it; kept as a guard). */
-const DEFAULT_VALIDITY_DAYS = 365;
 
 /**
  * The member (or staff) drops an order nothing was paid on: CANCELLED, its promo code use given

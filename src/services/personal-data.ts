@@ -15,7 +15,7 @@ import { personalDataExportLink } from '../links.js';
 import { logger } from '../logger.js';
 import { requireViewer } from './access.js';
 import { announceRevocation, revokeMemberLogins } from './auth-sessions.js';
-import { cancellationPolicyOf, cancelLockedBooking } from './bookings.js';
+import { cancellationPolicyOf, cancelLockedBooking, releaseLockedHold } from './bookings.js';
 import { invoiceParties } from './invoices.js';
 import { lockEntitlements } from './ledger.js';
 import { changed, lockSessions, sessionWithRules, type SessionWithRules } from './seating.js';
@@ -376,7 +376,8 @@ export async function requestAccountDeletion(context: Context, input: { password
  * The erasure, in the caller's transaction. Lock order: the member row (FOR UPDATE: use cases
  * that give a member a booking, a waitlist place or an order hold it shared first, so none
  * interleaves), then the subscriptions (as their own jobs do), then the sessions, bookings and
- * entitlements in the order every booking use case takes them.
+ * entitlements in the order every booking use case takes them. Seats held while paying online
+ * are released (CANCELLED, unpaid order cancelled) as an expired hold's are: nobody will pay them.
  */
 async function eraseMember(tx: Tx, memberId: string, verifiedHash: string, now: Date, effects: AfterCommit[]): Promise<Date> {
   const [member] = await tx.$queryRaw<{ email: string; passwordHash: string | null; erasedAt: Date | null }[]>`
@@ -395,7 +396,7 @@ async function eraseMember(tx: Tx, memberId: string, verifiedHash: string, now: 
   });
   for (const subscription of subscriptions) await requestTermination(tx, subscription.id, now);
 
-  // The sessions of future bookings and of waiting places, locked; read again once locked, since
+  // The sessions of future bookings, of held seats and of waiting places, locked; read again once locked, since
   // a waitlist promotion that held one of them may have committed meanwhile.
   const locked = new Set<string>();
   for (;;) {
@@ -409,7 +410,8 @@ async function eraseMember(tx: Tx, memberId: string, verifiedHash: string, now: 
   );
   const bookings = await tx.$queryRaw<Booking[]>`
     SELECT b.* FROM "Booking" b JOIN "Session" s ON s."id" = b."sessionId"
-     WHERE b."memberId" = ${memberId}::uuid AND b."status" = 'CONFIRMED' AND s."startsAt" > ${now}
+     WHERE b."memberId" = ${memberId}::uuid
+       AND ((b."status" = 'CONFIRMED' AND s."startsAt" > ${now}) OR b."status" = 'PENDING_PAYMENT')
      ORDER BY b."id" FOR UPDATE OF b`;
   const entries = await tx.waitlistEntry.findMany({ where: { memberId, status: 'WAITING' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   await lockEntitlements(tx, [...bookings, ...entries].flatMap((row) => (row.entitlementId ? [row.entitlementId] : [])));
@@ -418,6 +420,10 @@ async function eraseMember(tx: Tx, memberId: string, verifiedHash: string, now: 
   for (const entry of entries) await leaveLockedEntry(tx, sessions.get(entry.sessionId)!, entry, now, effects);
   for (const booking of bookings) {
     const session = sessions.get(booking.sessionId)!;
+    if (booking.status === 'PENDING_PAYMENT') {
+      effects.push(...(await releaseLockedHold(tx, { booking, session, status: 'CANCELLED', now })));
+      continue;
+    }
     const outcome = cancellationOutcome(session, await cancellationPolicyOf(tx, booking, session.activity), now, booking);
     await cancelLockedBooking(tx, { booking, session, outcome, actorId: null, now }, effects);
   }
@@ -472,11 +478,15 @@ async function eraseMember(tx: Tx, memberId: string, verifiedHash: string, now: 
   return now;
 }
 
-/** Sessions whose seats or lines the member must leave: future active bookings, waiting places. */
+/**
+ * Sessions whose seats or lines the member must leave: future confirmed bookings, seats held while
+ * paying online (whatever the start: an unpaid hold is released as its expiry would), waiting places.
+ */
 async function sessionsToLeave(tx: Tx, memberId: string, now: Date): Promise<string[]> {
   const rows = await tx.$queryRaw<{ sessionId: string }[]>`
     SELECT b."sessionId" FROM "Booking" b JOIN "Session" s ON s."id" = b."sessionId"
-     WHERE b."memberId" = ${memberId}::uuid AND b."status" = 'CONFIRMED' AND s."startsAt" > ${now}
+     WHERE b."memberId" = ${memberId}::uuid
+       AND ((b."status" = 'CONFIRMED' AND s."startsAt" > ${now}) OR b."status" = 'PENDING_PAYMENT')
     UNION
     SELECT w."sessionId" FROM "WaitlistEntry" w WHERE w."memberId" = ${memberId}::uuid AND w."status" = 'WAITING'`;
   return rows.map((row) => row.sessionId);

@@ -8,7 +8,7 @@ import type { Sex } from '../generated/prisma/enums.js';
 import { paymentLink } from '../links.js';
 import { joinOrganization, requireOwnerOrStaff, requireStaff } from './access.js';
 import { queueEmail } from './notifications.js';
-import { completeOrder } from './orders.js';
+import { completeOrder } from './order-completion.js';
 import { MAX_POSTAL_CODE_LENGTH } from '../domain/input-limits.js';
 
 // Registration review (001): an organisation may require staff to verify a beneficiary's

@@ -7,8 +7,6 @@ import { enqueue } from '../jobs/queue.js';
 import { getStripeClient } from '../payments/stripe.js';
 import { appendEntry, createEntitlement } from './ledger.js';
 import { notifyMember } from './notifications.js';
-// orders.ts imports this module too; the cycle is safe because both only call each other at run time.
-import { completeOrder } from './orders.js';
 
 // Subscriptions over time (SPEC §4, §7; 003 §9.2, §12; 004). Each period is an entitlement with the
 // period's allowance. At each boundary one job, per subscription, does everything the boundary
@@ -78,9 +76,10 @@ async function scheduleBoundary(tx: Tx, subscription: Pick<Subscription, 'id' | 
 
 /**
  * The boundary before period `periodIndex` (a SUBSCRIPTION_RENEWAL job). Idempotent: the
- * subscription row is locked and a boundary already crossed is a no-op.
+ * subscription row is locked and a boundary already crossed is a no-op. Returns the new period's order,
+ * for `renewSubscription` to complete when it is free.
  */
-export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promise<void> {
+export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promise<Order | undefined> {
   const { subscriptionId, periodIndex } = job.payload as { subscriptionId: string; periodIndex: number };
   const [subscription] = await tx.$queryRaw<Subscription[]>`
     SELECT * FROM "Subscription" WHERE "id" = ${subscriptionId}::uuid FOR UPDATE`;
@@ -171,7 +170,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
   }
 
   // The new period: its order (due at the desk until online charging exists) and its credits.
-  let order = await tx.order.create({
+  const order = await tx.order.create({
     data: {
       organizationId: subscription.organizationId,
       memberId: subscription.memberId,
@@ -185,10 +184,10 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
       createdAt: now,
     },
   });
-  // A free subscription's period is paid as soon as it starts.
-  if (order.totalCents === 0) order = await completeOrder(tx, order, now);
-  // Charged automatically with the saved card or SEPA mandate (issue 5), else left due at the desk.
-  if (subscription.paymentMethodId && order.status !== 'PAID' && getStripeClient()) {
+  // A free period is paid as soon as it starts (`renewSubscription` completes it); a priced one is
+  // charged automatically with the saved card or SEPA mandate (issue 5), else left due at the desk.
+  const due = order.totalCents > 0;
+  if (subscription.paymentMethodId && due && getStripeClient()) {
     await enqueue(tx, {
       kind: 'RENEWAL_CHARGE',
       runAt: now,
@@ -198,7 +197,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
     });
   }
   // Unpaid after the grace period, booking with the subscription is suspended (SPEC §7).
-  if (order.status !== 'PAID') {
+  if (due) {
     await enqueue(tx, {
       kind: 'PAYMENT_GRACE_END',
       runAt: addLocalDays(next.start, organization.paymentGraceDays, organization.timeZone),
@@ -235,6 +234,7 @@ export async function crossPeriodBoundary(tx: Tx, job: DueJob, now: Date): Promi
     at: now,
   });
   await scheduleBoundary(tx, subscription, periodIndex + 1, next.end);
+  return order;
 }
 
 // ─── Pauses and the grace period (issue 5; 003 §12A, SPEC §7) ──────────────────────────────────

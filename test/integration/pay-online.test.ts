@@ -1,4 +1,4 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
@@ -38,7 +38,7 @@ const Book = graphql(`
   mutation PayOnlineBook($input: BookSessionInput!) {
     bookSession(input: $input) {
       __typename
-      ... on BookSessionSuccess { clientSecret booking { id status entitlement { id } session { seatsLeft } } }
+      ... on BookSessionSuccess { clientSecret booking { id status paymentHoldUntil entitlement { id } order { id status } session { seatsLeft } } }
       ... on Error { code message }
     }
   }
@@ -91,6 +91,9 @@ describe('pay-per-session online', () => {
     const stored = await prisma.booking.findUniqueOrThrow({ where: { id: raw(booking.id) }, include: { order: true } });
     expect(stored.order).toMatchObject({ sessionId: raw(session.id), status: 'PENDING', totalCents: 2_000 });
     expect(stored.paymentHoldUntil!.getTime() - stored.createdAt.getTime()).toBe(15 * 60_000);
+    // The member sees the hold's end and the order being paid on the booking.
+    expect(booking.paymentHoldUntil).toBe(stored.paymentHoldUntil!.toISOString());
+    expect(booking.order).toMatchObject({ id: encodeGlobalID('Order', stored.orderId!), status: 'PENDING' });
     expect(await prisma.dueJob.count({ where: { kind: 'PAYMENT_HOLD_EXPIRY', dedupeKey: `payment-hold:${stored.id}` } })).toBe(1);
 
     const intentId = clientSecret!.split('_secret_')[0]!;

@@ -21,7 +21,7 @@ const Book = graphql(`
   mutation PayPerSessionBook($input: BookSessionInput!) {
     bookSession(input: $input) {
       __typename
-      ... on BookSessionSuccess { clientSecret booking { id status entitlement { id } session { seatsLeft } } }
+      ... on BookSessionSuccess { clientSecret booking { id status paymentHoldUntil entitlement { id } order { id status total { amountCents } } session { seatsLeft } } }
       ... on BookSessionWaitlisted { waitlistEntry { id status position session { seatsLeft waitlistLength } } }
       ... on Error { code message }
     }
@@ -33,6 +33,16 @@ const Cancel = graphql(`
     cancelBooking(input: $input) {
       __typename
       ... on CancelBookingSuccess { creditReturned booking { status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Reschedule = graphql(`
+  mutation PayPerSessionReschedule($input: RescheduleBookingInput!) {
+    rescheduleBooking(input: $input) {
+      __typename
+      ... on RescheduleBookingSuccess { booking { id status session { id } order { id } } }
       ... on Error { code message }
     }
   }
@@ -106,7 +116,10 @@ async function bookInPerson(setup: Awaited<ReturnType<typeof pricedSession>>) {
     await execute(app, Book, { input: { sessionId: setup.session.id, beneficiaryId: setup.beneficiaryId, payWith: 'IN_PERSON' } }, { token: setup.member.token })
   ).bookSession;
   const { booking } = success(answer, 'BookSessionSuccess');
-  const order = await prisma.order.findFirstOrThrow({ where: { bookings: { some: { id: raw(booking.id) } } } });
+  // The member sees what is due at the desk on the booking itself.
+  expect(booking.order).toMatchObject({ status: 'PENDING', total: { amountCents: 2_000 } });
+  expect(booking.paymentHoldUntil).toBeNull();
+  const order = await prisma.order.findUniqueOrThrow({ where: { id: raw(booking.order!.id) } });
   return { booking, order };
 }
 
@@ -150,6 +163,27 @@ describe('pay-per-session in person (000 "Payer en personne")', () => {
     expect(paid.invoiceNumber).toBe(1);
     expect(await prisma.entitlement.count({ where: { beneficiaryId: raw(setup.beneficiaryId) } })).toBe(0);
     expect(await prisma.outboxEmail.count({ where: { template: 'order-paid', dedupeKey: { contains: order.id } } })).toBe(1);
+  });
+
+  it('moves to another session of the same price keeping its order; to a session of another price it is NOT_ELIGIBLE and nothing moves', async () => {
+    const setup = await pricedSession();
+    const { booking, order } = await bookInPerson(setup);
+    const samePrice = await scheduleSession(app, setup.catalogue, { startsInHours: 72 });
+    await prisma.session.update({ where: { id: raw(samePrice.id) }, data: { priceCents: 2_000 } });
+    const dearer = await scheduleSession(app, setup.catalogue, { startsInHours: 96 });
+    await prisma.session.update({ where: { id: raw(dearer.id) }, data: { priceCents: 2_500 } });
+
+    const refused = (await execute(app, Reschedule, { input: { bookingId: booking.id, sessionId: dearer.id } }, { token: setup.member.token })).rescheduleBooking;
+    expect(refused).toMatchObject({ __typename: 'NotEligibleError', code: 'NOT_ELIGIBLE' });
+    expect(await prisma.booking.findUniqueOrThrow({ where: { id: raw(booking.id) } })).toMatchObject({ status: 'CONFIRMED' });
+    expect(await prisma.session.findUniqueOrThrow({ where: { id: raw(dearer.id) } })).toMatchObject({ seatsTaken: 0 });
+
+    const moved = (await execute(app, Reschedule, { input: { bookingId: booking.id, sessionId: samePrice.id } }, { token: setup.member.token })).rescheduleBooking;
+    expect(success(moved, 'RescheduleBookingSuccess').booking).toMatchObject({
+      status: 'CONFIRMED',
+      session: { id: samePrice.id },
+      order: { id: encodeGlobalID('Order', order.id) },
+    });
   });
 
   it('cancelled in time: a paid session is refunded to its method, an unpaid order is cancelled; the seat is freed', async () => {

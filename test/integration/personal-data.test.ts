@@ -1,11 +1,13 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { pdfText } from '../support/pdf.js';
 import { execute, request, success } from '../support/app.js';
 import { clockApp, ms, paris, testClock } from '../support/clock.js';
+import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
+import { subscribe, wsClient } from '../support/ws.js';
 import {
   addBeneficiary,
   book,
@@ -24,7 +26,22 @@ import {
 // The server runs the test clock (TEST_CLOCK=1, a database of its own), so that the link's hour
 // can pass; it stays within an hour of the real time, before every session the tests schedule.
 
-const server = clockApp('personal');
+// Stripe is the local stand-in, for the seats held while paying online (pay-per-session).
+const WEBHOOK_SECRET = 'whsec_test';
+let fake: FakeStripe;
+beforeAll(async () => {
+  fake = await startFakeStripe();
+});
+afterAll(async () => {
+  await fake?.close();
+});
+const server = clockApp('personal', {
+  stripeSecretKey: 'sk_test_x',
+  stripeWebhookSecret: WEBHOOK_SECRET,
+  get stripeApiBase() {
+    return fake.url;
+  },
+});
 const { clockNow, advanceTo } = testClock(server);
 let app: App;
 let base: string;
@@ -78,7 +95,28 @@ const JoinWaitlist = graphql(`
 
 const BookSession = graphql(`
   mutation PdBook($input: BookSessionInput!) {
-    bookSession(input: $input) { __typename ... on BookSessionSuccess { booking { id } } ... on Error { code message } }
+    bookSession(input: $input) {
+      __typename
+      ... on BookSessionSuccess { clientSecret booking { id status } }
+      ... on BookSessionWaitlisted { waitlistEntry { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const MyOffers = graphql(`
+  query PdMyOffers { viewer { waitlistOffers { id status } } }
+`);
+
+const Claim = graphql(`
+  mutation PdClaim($input: ClaimWaitlistOfferInput!) {
+    claimWaitlistOffer(input: $input) { __typename ... on ClaimWaitlistOfferSuccess { booking { id status } } ... on Error { code message } }
+  }
+`);
+
+const Availability = graphql(`
+  subscription PdAvailability($filter: SessionFilter!) {
+    sessionAvailability(filter: $filter) { seatsLeft waitlistLength session { id } }
   }
 `);
 
@@ -307,6 +345,54 @@ describe('requestAccountDeletion', () => {
     };
     expect(register.bookings).toContainEqual({ id: bookingId, status: 'CANCELLED', beneficiary: { id: beneficiaryId, erased: true, firstName: '', lastName: '' } });
     expect(((await execute(app, Register, { id: full.id }, staff)).node as { waitlistLength: number }).waitlistLength).toBe(0);
+  });
+
+  it('releases a seat held while paying online: the hold is CANCELLED, its unpaid order cancelled, the seat goes to the waitlist and the change is published; the hold’s expiry then does nothing', async () => {
+    const club = await createCatalogue(app);
+    const session = await scheduleSession(app, club, { startsInHours: 48, capacity: 1 });
+    await prisma.session.update({ where: { id: uuid(session.id) }, data: { priceCents: 2_000 } });
+    const member = await createMember(app);
+    const beneficiaryId = await addBeneficiary(app, member);
+    const held = success(
+      (await execute(app, BookSession, { input: { sessionId: session.id, beneficiaryId, payWith: 'ONLINE' } }, { token: member.token })).bookSession,
+      'BookSessionSuccess',
+    );
+    expect(held.booking.status).toBe('PENDING_PAYMENT');
+    const waiting = await memberWithCredits(app, club, 1);
+    const line = (
+      await execute(app, BookSession, { input: { sessionId: session.id, beneficiaryId: waiting.beneficiaryId, joinWaitlistIfFull: true } }, { token: waiting.token })
+    ).bookSession;
+    expect(line.__typename).toBe('BookSessionWaitlisted');
+
+    const client = wsClient(base.replace('http', 'ws') + '/graphql');
+    const feed = subscribe(client, Availability, { filter: { ids: [session.id] } });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      success(
+        (await execute(app, RequestDeletion, { input: { password: member.password } }, { token: member.token })).requestAccountDeletion,
+        'RequestAccountDeletionSuccess',
+      );
+      // Published after commit: the seat, freed, is held for the line (so never shown as free).
+      const [event] = await feed.waitFor(1);
+      expect(event!.data?.sessionAvailability).toEqual({ seatsLeft: 0, waitlistLength: 1, session: { id: session.id } });
+    } finally {
+      feed.dispose();
+      await client.dispose();
+    }
+    const booking = await prisma.booking.findUniqueOrThrow({ where: { id: uuid(held.booking.id) }, include: { order: true } });
+    expect(booking).toMatchObject({ status: 'CANCELLED', order: { status: 'CANCELLED', paidCents: 0 } });
+    // The member in line is offered the seat and wins it.
+    const [offer] = (await execute(app, MyOffers, {}, { token: waiting.token })).viewer!.waitlistOffers;
+    expect(offer).toMatchObject({ status: 'OPEN' });
+    const claimed = success((await execute(app, Claim, { input: { offerId: offer!.id } }, { token: waiting.token })).claimWaitlistOffer, 'ClaimWaitlistOfferSuccess');
+    expect(claimed.booking.status).toBe('CONFIRMED');
+    expect(await prisma.session.findUniqueOrThrow({ where: { id: uuid(session.id) } })).toMatchObject({ seatsTaken: 1 });
+
+    // The hold's own expiry comes and changes nothing: no second seat freed, no second offer.
+    await advanceTo((await clockNow()).plus({ minutes: 16 }));
+    expect(await prisma.booking.findUniqueOrThrow({ where: { id: booking.id } })).toMatchObject({ status: 'CANCELLED' });
+    expect(await prisma.session.findUniqueOrThrow({ where: { id: uuid(session.id) } })).toMatchObject({ seatsTaken: 1 });
+    expect(await prisma.waitlistOffer.count({ where: { sessionId: uuid(session.id) } })).toBe(1);
   });
 
   it('an account without a password cannot pass', async () => {

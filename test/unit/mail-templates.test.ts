@@ -87,9 +87,9 @@ const cases: Case[] = [
   },
   {
     template: 'order-paid',
-    payload: { orderId: 'o1', invoiceNumber: 42, totalCents: 12_550, currency: 'EUR' },
-    fr: { subject: 'Paiement reçu : facture n° 42', facts: ['Facture n° 42', 'Total : 125,50 €'] },
-    en: { subject: 'Payment received: invoice no. 42', facts: ['Invoice no. 42', 'Total: €125.50'] },
+    payload: { orderId: 'o1', invoiceNumber: 42, totalCents: 12_550, currency: 'EUR', offer: 'Carnet 10 séances' },
+    fr: { subject: 'Paiement reçu : facture n° 42', facts: ['Carnet 10 séances', 'Facture n° 42', 'Total : 125,50 €'] },
+    en: { subject: 'Payment received: invoice no. 42', facts: ['Carnet 10 séances', 'Invoice no. 42', 'Total: €125.50'] },
   },
   {
     template: 'payment-link',

@@ -45,6 +45,15 @@ export const BookingRef = builder.prismaNode('Booking', {
       resolve: (booking) => freeCancellationUntil(booking.session, booking.session.activity.cancellationNoticeHours, booking),
     }),
     entitlement: t.relation('entitlement', { nullable: true, description: 'The credits this booking was paid with.' }),
+    order: t.relation('order', {
+      nullable: true,
+      description: 'Paid per session (`payWith: IN_PERSON` or `ONLINE`): the order for the session’s price, due at the desk or paid online.',
+    }),
+    paymentHoldUntil: t.expose('paymentHoldUntil', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'A `PENDING_PAYMENT` booking holds its seat until then; unpaid, it becomes `EXPIRED`.',
+    }),
     bookedByStaff: t.boolean({
       description: 'True when staff booked on the member’s behalf.',
       select: { bookedById: true },

@@ -49,13 +49,19 @@ export const WaitlistEntryRef = builder.prismaNode('WaitlistEntry', {
     position: t.int({
       nullable: true,
       description: 'Place in line (1 = first) while WAITING; null otherwise.',
-      select: { status: true, sessionId: true, createdAt: true },
+      select: { id: true, status: true, sessionId: true, createdAt: true },
+      // The line's order is (createdAt, id), as the services read it: entries joined at the same
+      // instant (to the millisecond, or on a test clock) keep distinct places.
       resolve: async (entry) =>
         entry.status !== 'WAITING'
           ? null
           : 1 +
             (await prisma.waitlistEntry.count({
-              where: { sessionId: entry.sessionId, status: 'WAITING', createdAt: { lt: entry.createdAt } },
+              where: {
+                sessionId: entry.sessionId,
+                status: 'WAITING',
+                OR: [{ createdAt: { lt: entry.createdAt } }, { createdAt: entry.createdAt, id: { lt: entry.id } }],
+              },
             })),
     }),
     entitlement: t.relation('entitlement', { nullable: true, description: 'The entitlement whose credit is held.' }),
