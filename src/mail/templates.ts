@@ -161,6 +161,49 @@ const renderers: Record<EmailTemplate, Renderer> = {
         };
   },
 
+  'session-changed': (payload, h) => {
+    const s = sessionFacts(payload, h.options.timeZone);
+    const waiting = payload.waiting === true;
+    const who = str(payload.beneficiary);
+    const previous = str(payload.previousStartsAt);
+    const coach = str(payload.coach);
+    const moved = previous !== '' && previous !== s.startsAt;
+    return h.lang === 'fr'
+      ? {
+          subject: `Séance modifiée : ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(
+              "L'organisation a modifié une séance " +
+                (waiting ? "pour laquelle vous êtes en liste d'attente" : 'pour laquelle vous avez réservé') +
+                (who ? ` (${who})` : '') +
+                '. Nouvelle séance :',
+            ),
+            sessionBlock(s, h),
+            ...(coach ? [p(`Coach : ${coach}`)] : []),
+            ...(moved ? [p(`Elle était prévue le ${h.dateTime(previous, s.timeZone)}.`)] : []),
+            p(
+              waiting
+                ? "Vous restez en liste d'attente ; vous pouvez la quitter à tout moment, votre crédit vous sera rendu."
+                : "Si elle ne vous convient plus, vous pouvez annuler sans perdre votre crédit (ni votre paiement) jusqu'au début de la séance, quel que soit le délai de prévenance.",
+            ),
+          ],
+        }
+      : {
+          subject: `Session changed: ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p('The organisation has changed a session you ' + (waiting ? 'are on the waitlist for' : 'booked') + (who ? ` (${who})` : '') + '. New session:'),
+            sessionBlock(s, h),
+            ...(coach ? [p(`Coach: ${coach}`)] : []),
+            ...(moved ? [p(`It was planned for ${h.dateTime(previous, s.timeZone)}.`)] : []),
+            p(
+              waiting
+                ? 'You stay on the waitlist; you can leave it at any time and your credit will be released.'
+                : 'If it no longer suits you, you can cancel without losing your credit (or your payment) until the session starts, whatever the notice period.',
+            ),
+          ],
+        };
+  },
+
   'session-cancelled': (payload, h) => {
     const s = sessionFacts(payload, h.options.timeZone);
     const reason = str(payload.reason);

@@ -18,6 +18,7 @@ import './catalogue/types.js';
 import './catalogue/queries.js';
 import './catalogue/mutations.js';
 import './catalogue/subscriptions.js';
+import './catalogue/timetable.js';
 import './booking/types.js';
 import './booking/queries.js';
 import './booking/mutations.js';

@@ -7,6 +7,7 @@ export type EmailTemplate =
   | 'booking-rescheduled'
   | 'session-cancelled'
   | 'closure-credit-note'
+  | 'session-changed'
   | 'order-paid'
   | 'order-refunded'
   | 'payment-link'

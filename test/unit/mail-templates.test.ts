@@ -68,6 +68,24 @@ const cases: Case[] = [
     en: { subject: 'Session cancelled: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['Reason: Bassin fermé', 'Your credit has been returned.'] },
   },
   {
+    template: 'session-changed',
+    payload: { bookingId: 'b1', beneficiary: 'Léa', waiting: false, previousStartsAt: winter.startsAt, coach: 'Marc', changes: ['time', 'coach'], ...summer },
+    fr: {
+      subject: 'Séance modifiée : Bébés nageurs, dim. 29 mars, 10:30',
+      facts: ['pour laquelle vous avez réservé (Léa)', 'Dimanche 29 mars 2026 à 10:30', 'Coach : Marc', 'Elle était prévue le samedi 28 mars 2026 à 10:30', 'vous pouvez annuler sans perdre votre crédit'],
+    },
+    en: {
+      subject: 'Session changed: Bébés nageurs, Sun 29 Mar, 10:30',
+      facts: ['a session you booked (Léa)', 'Sunday, 29 March 2026 at 10:30', 'Coach: Marc', 'It was planned for Saturday, 28 March 2026 at 10:30', 'you can cancel without losing your credit'],
+    },
+  },
+  {
+    template: 'session-changed',
+    payload: { waitlistEntryId: 'w1', beneficiary: 'Léa', waiting: true, previousStartsAt: summer.startsAt, coach: null, changes: ['venue'], ...summer },
+    fr: { subject: 'Séance modifiée : Bébés nageurs, dim. 29 mars, 10:30', facts: ["pour laquelle vous êtes en liste d'attente (Léa)", 'Piscine Jean Bouin', "Vous restez en liste d'attente"] },
+    en: { subject: 'Session changed: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['you are on the waitlist for (Léa)', 'Piscine Jean Bouin', 'You stay on the waitlist'] },
+  },
+  {
     template: 'order-paid',
     payload: { orderId: 'o1', invoiceNumber: 42, totalCents: 12_550, currency: 'EUR', offer: 'Carnet 10 séances' },
     fr: { subject: 'Paiement reçu : facture n° 42', facts: ['Carnet 10 séances', 'Facture n° 42', 'Total : 125,50 €'] },

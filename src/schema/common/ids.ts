@@ -23,6 +23,7 @@ const ENTITY: Record<string, MessageKey> = {
   Registration: 'entity.registration',
   PromoCode: 'entity.promoCode',
   SavedPaymentMethod: 'entity.paymentMethod',
+  Timetable: 'entity.timetable',
 };
 
 /**
