@@ -164,18 +164,17 @@ async function changeLockedSession(
 
   if (changes.length > 0) {
     const changeId = randomUUID();
-    const [bookings, entries] = await Promise.all([
-      tx.booking.findMany({
-        where: { sessionId: session.id, status: { in: ['CONFIRMED', 'PENDING_PAYMENT'] } },
-        include: { beneficiary: { select: { firstName: true } } },
-        orderBy: { id: 'asc' },
-      }),
-      tx.waitlistEntry.findMany({
-        where: { sessionId: session.id, status: 'WAITING' },
-        include: { beneficiary: { select: { firstName: true } } },
-        orderBy: { id: 'asc' },
-      }),
-    ]);
+    // One connection per transaction: its queries run one after another.
+    const bookings = await tx.booking.findMany({
+      where: { sessionId: session.id, status: { in: ['CONFIRMED', 'PENDING_PAYMENT'] } },
+      include: { beneficiary: { select: { firstName: true } } },
+      orderBy: { id: 'asc' },
+    });
+    const entries = await tx.waitlistEntry.findMany({
+      where: { sessionId: session.id, status: 'WAITING' },
+      include: { beneficiary: { select: { firstName: true } } },
+      orderBy: { id: 'asc' },
+    });
     const common = {
       ...sessionSummary(session),
       previousStartsAt: current.startsAt.toISOString(),
