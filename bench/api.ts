@@ -536,7 +536,7 @@ try {
   currentPort = server.port;
   console.log(`building ${MEMBERS} members with ${BENEFICIARIES_PER_MEMBER} beneficiaries and ${CREDITS} credits each…`);
   const world = await buildWorld(CREDITS);
-  const schedule = await scheduleSessions(world, SCHEDULE_SESSIONS, 20, world.scheduleVenueId, world.coachId);
+  await scheduleSessions(world, SCHEDULE_SESSIONS, 20, world.scheduleVenueId, world.coachId);
   console.log(`built in ${round((performance.now() - runStarted) / 1000, 1)} s; counting statements…`);
   const [countHot] = await scheduleSessions(world, 1, 10_000);
   const countSpread = await scheduleSessions(world, COUNT_REPEAT + 1, 10_000);

@@ -100,7 +100,7 @@ const GSSENC_REQUEST = 80877104;
 
 /** Splits one client's byte stream into protocol messages and reports each statement run. */
 class FrontendReader {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private started = false;
   /** Prepared statement name → SQL, portal name → statement name (the unnamed ones are ''). */
   private readonly prepared = new Map<string, string>();
