@@ -102,32 +102,34 @@ export async function bookWithCreditFast(
     timeZone: ctx.timeZone,
     venue: ctx.venue,
   };
-  let entitlementId: string;
+  let answer: string;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const [row] = await prisma.$queryRaw<{ entitlementId: string }[]>`
+      const [row] = await prisma.$queryRaw<{ answer: string }[]>`
         SELECT "book_session_with_credit"(
           ${session.id}::uuid, ${input.beneficiaryId}::uuid, ${memberId}::uuid, ${session.organizationId}::uuid,
           ${session.startsAt}::timestamptz, ${choice.candidates.map((lot) => lot.id)}::uuid[], ${now}::timestamptz,
           ${bookingId}::uuid, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${JSON.stringify(payload)}::jsonb
-        )::text AS "entitlementId"`;
-      entitlementId = row!.entitlementId;
+        ) AS "answer"`;
+      answer = row!.answer;
       break;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (message.includes('booking:no-seat')) {
-        const current = await prisma.session.findUniqueOrThrow({ where: { id: session.id }, select: { status: true, startsAt: true } });
-        const why = bookingBlocker(current, now);
-        throw why ? new SessionNotBookableError(why) : new SessionFullError();
-      }
       if (message.includes('booking:no-credit')) throw new NoCreditError();
-      if (message.includes('booking:member-gone') || message.includes('booking:on-waitlist')) return null;
+      if (message.includes('booking:on-waitlist')) return null;
       if (isUniqueViolation(error) || /\b23505\b|duplicate key/.test(message)) throw new AlreadyBookedError();
       // A deadlock broken by PostgreSQL rolled the whole statement back: running it again is safe.
       if (attempt < 3 && /\b40P01\b|deadlock detected/.test(message)) continue;
       throw error;
     }
   }
+  if (answer === 'member-gone') return null;
+  if (answer === 'no-seat') {
+    const current = await prisma.session.findUniqueOrThrow({ where: { id: session.id }, select: { status: true, startsAt: true } });
+    const why = bookingBlocker(current, now);
+    throw why ? new SessionNotBookableError(why) : new SessionFullError();
+  }
+  const entitlementId = answer;
   publishSessionChanged(sessionChanged(session));
   const booking: Booking = {
     id: bookingId,

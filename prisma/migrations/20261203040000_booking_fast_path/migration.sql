@@ -4,9 +4,11 @@
 -- candidate credits locked in id order and the first that still fits (in the caller's credit
 -- order) debited by a ledger entry (the trigger applies it, the CHECK refuses a negative balance),
 -- the booking (the partial unique index refuses a second active one) and its confirmation email.
--- The statement is atomic: an exception leaves nothing. Exceptions the caller answers:
---   booking:member-gone   the member was erased (the caller's general path answers NOT_FOUND)
---   booking:no-seat       full, cancelled or started (the caller reads the session to say which)
+-- It answers the entitlement debited, or, before anything was written, 'member-gone' (the member
+-- was erased: the caller's general path answers NOT_FOUND) or 'no-seat' (full, cancelled or
+-- started: the caller reads the session to say which). These are answers, not exceptions: a lost
+-- race for the last seats is the common refusal, and an error costs the pool its connection.
+-- After the seat is taken, a refusal is an exception, so the atomic statement leaves nothing:
 --   booking:on-waitlist   the beneficiary waits for this session (the general path ends the wait)
 --   booking:no-credit     no candidate credit fits any more
 CREATE FUNCTION "book_session_with_credit"(
@@ -22,7 +24,7 @@ CREATE FUNCTION "book_session_with_credit"(
   p_ledger uuid,
   p_email uuid,
   p_payload jsonb
-) RETURNS uuid LANGUAGE plpgsql AS $$
+) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   v_email text;
   v_locale text;
@@ -32,13 +34,13 @@ DECLARE
 BEGIN
   SELECT "email", "locale", "erasedAt" INTO v_email, v_locale, v_erased FROM "Member" WHERE "id" = p_member FOR SHARE;
   IF NOT FOUND OR v_erased IS NOT NULL THEN
-    RAISE EXCEPTION 'booking:member-gone';
+    RETURN 'member-gone';
   END IF;
 
   UPDATE "Session" SET "seatsTaken" = "seatsTaken" + 1
    WHERE "id" = p_session AND "status" = 'SCHEDULED' AND "startsAt" > p_now AND "seatsTaken" < "capacity";
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'booking:no-seat';
+    RETURN 'no-seat';
   END IF;
 
   INSERT INTO "Membership" ("id", "organizationId", "memberId", "role")
@@ -69,6 +71,6 @@ BEGIN
   INSERT INTO "OutboxEmail" ("id", "organizationId", "toAddress", "locale", "template", "payload", "dedupeKey", "nextAttemptAt", "createdAt")
   VALUES (p_email, p_organization, v_email, v_locale, 'booking-confirmed', p_payload, 'booking-confirmed:' || p_booking, p_now, p_now)
   ON CONFLICT DO NOTHING;
-  RETURN v_entitlement;
+  RETURN v_entitlement::text;
 END
 $$;
