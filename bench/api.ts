@@ -153,7 +153,20 @@ interface Answer {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-function post(body: string, token?: string): Promise<Answer> {
+/**
+ * POSTs to /graphql. A kept-alive socket the server closed as idle just as the request left it is
+ * retried once (Node's documented `reusedSocket` pattern): the server never saw that request.
+ */
+async function post(body: string, token?: string): Promise<Answer> {
+  try {
+    return await postOnce(body, token);
+  } catch (error) {
+    if ((error as { reused?: boolean }).reused && (error as NodeJS.ErrnoException).code === 'ECONNRESET') return postOnce(body, token);
+    throw error;
+  }
+}
+
+function postOnce(body: string, token?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
@@ -173,7 +186,7 @@ function post(body: string, token?: string): Promise<Answer> {
       });
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (error) => reject(Object.assign(error, { reused: req.reusedSocket })));
     req.end(body);
   });
 }
