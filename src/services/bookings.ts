@@ -53,6 +53,7 @@ import { enqueue } from '../jobs/queue.js';
 import { lockOrder } from './orders.js';
 import { refundOrderPayments } from './refunds.js';
 import { startOnlinePayment } from './payments.js';
+import { bookWithCreditFast } from './booking-fast-path.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
 // case: a seat is taken by a compare-and-swap UPDATE on the session, a credit by locking its
@@ -104,6 +105,11 @@ async function bookSeat(
   context: Context,
   input: { sessionId: string; beneficiaryId: string; entitlementId?: string | null; payWith: PayWith },
 ): Promise<{ booking: Booking; clientSecret: string | null }> {
+  // The common case (a member's own credit booking) in three statements; null: the general path.
+  if (input.payWith === 'CREDIT' && !input.entitlementId) {
+    const fast = await bookWithCreditFast(context, input);
+    if (fast) return fast;
+  }
   const [session, beneficiary] = await Promise.all([
     loadSession(input.sessionId, 'sessionId'),
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
