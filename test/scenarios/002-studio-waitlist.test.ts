@@ -4,7 +4,8 @@ import { DEMO_MEMBER } from '../../src/demo/seed.js';
 import { graphql } from '../gql/index.js';
 import { execute, httpRequest, success } from '../support/app.js';
 import { ms, testClock } from '../support/clock.js';
-import { type Client, demoOrganization, demoScenarioApp, demoSession, emailsTo, logInDemo, newClient } from '../support/demo-scenario.js';
+import { type Client, demoOrganization, demoScenarioApp, demoSession, logInDemo, newClient } from '../support/demo-scenario.js';
+import { emailsTo } from '../support/emails.js';
 
 // Seed 002 (help pages of a credits-and-waitlist booking platform: "Book your place for a session",
 // "Cancel a booking and defer her", "Put itself on waiting list on a being « sold out » session"),
@@ -255,7 +256,7 @@ describe('"Put itself on waiting list on a being « sold out » session": the se
 
     // The demo member Camille (who holds the seed's 5 credits) and two new clients take the three seats.
     const member = await logInDemo(app(), DEMO_MEMBER);
-    const camille: Client = { id: member.id, email: member.email, token: member.token, beneficiaryId: member.beneficiaries.find((b) => b.firstName === 'Camille')!.id };
+    const camille: Client = { ...member, beneficiaryId: member.beneficiaries.find((b) => b.firstName === 'Camille')!.id };
     holders = [];
     for (const client of [camille, await clientWithCredits('Bo'), await clientWithCredits('Cy')]) {
       holders.push({ client, bookingId: success(await book(client, sessionId), 'BookSessionSuccess').booking.id });

@@ -5,7 +5,8 @@ import { DEMO_MEMBER, topUpDemoTimetable } from '../../src/demo/seed.js';
 import { graphql } from '../gql/index.js';
 import { execute, request, success } from '../support/app.js';
 import { ms, testClock } from '../support/clock.js';
-import { type Client, demoOrganization, demoScenarioApp, demoSession, emailsTo, logInDemo, newClient } from '../support/demo-scenario.js';
+import { type Client, demoOrganization, demoScenarioApp, demoSession, logInDemo, newClient } from '../support/demo-scenario.js';
+import { emailsTo } from '../support/emails.js';
 import { pdfText } from '../support/pdf.js';
 
 // Seed 004 (Swim Stars, conditions générales de vente), driven through the API on the demo
