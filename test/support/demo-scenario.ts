@@ -271,3 +271,53 @@ export const ResetPassword = graphql(`
     }
   }
 `);
+
+export const CancelBooking = graphql(`
+  mutation DemoScenarioCancelBooking($input: CancelBookingInput!) {
+    cancelBooking(input: $input) {
+      __typename
+      ... on CancelBookingSuccess { creditReturned booking { status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const StartCardPayment = graphql(`
+  mutation DemoScenarioStartCardPayment($input: StartCardPaymentInput!) {
+    startCardPayment(input: $input) {
+      __typename
+      ... on StartCardPaymentSuccess { clientSecret order { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const StartSepaPayment = graphql(`
+  mutation DemoScenarioStartSepaPayment($input: StartSepaPaymentInput!) {
+    startSepaPayment(input: $input) {
+      __typename
+      ... on StartSepaPaymentSuccess { clientSecret order { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const CreatePromoCode = graphql(`
+  mutation DemoScenarioCreatePromoCode($input: CreatePromoCodeInput!) {
+    createPromoCode(input: $input) {
+      __typename
+      ... on CreatePromoCodeSuccess { promoCode { code } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const ExportMyData = graphql(`
+  mutation DemoScenarioExportMyData {
+    exportMyData {
+      __typename
+      ... on ExportMyDataSuccess { url }
+      ... on Error { code message }
+    }
+  }
+`);
