@@ -13,7 +13,7 @@ import { SqlStatementCounter } from '../support/sql-statement-counter.js';
 
 const PINNED = {
   bookSession: 3,
-  cancelBooking: 20,
+  cancelBooking: 21,
   claimWaitlistOffer: 34,
   schedule20: 4,
   schedule200: 4,
