@@ -55,25 +55,52 @@ export interface CancellationPolicy {
 }
 
 export type CancellationOutcome =
-  | { kind: 'IN_TIME'; status: 'CANCELLED'; creditReturned: true; deadline: Date }
+  /** `sessionChanged`: free because staff changed the session after it was booked (the deadline is then its start). */
+  | { kind: 'IN_TIME'; status: 'CANCELLED'; creditReturned: true; deadline: Date; sessionChanged?: true }
   | { kind: 'LATE'; status: 'LATE_CANCELLED'; creditReturned: boolean; deadline: Date }
   | { kind: 'STARTED'; deadline: Date };
+
+/**
+ * Whether staff moved the session or changed its venue or coach after this booking was made: its
+ * member did not book what will take place, so they may cancel without loss until the start,
+ * whatever the notice (SPEC §11). A booking made after the change booked the new terms.
+ */
+export function changedSinceBooked(session: { changedAt?: Date | null }, booking: { createdAt: Date } | null | undefined): boolean {
+  return !!session.changedAt && !!booking && booking.createdAt.getTime() <= session.changedAt.getTime();
+}
+
+/**
+ * The last instant a booking can be cancelled (or moved) without loss: the activity's notice before
+ * the start, or the start itself when the session changed after it was booked.
+ */
+export function freeCancellationUntil(
+  session: { startsAt: Date; changedAt?: Date | null },
+  cancellationNoticeHours: number,
+  booking: { createdAt: Date },
+): Date {
+  return changedSinceBooked(session, booking) ? session.startsAt : hoursBefore(session.startsAt, cancellationNoticeHours);
+}
 
 /**
  * What cancelling a booking does at `now`. The deadline is `cancellationNoticeHours` elapsed hours
  * before the start, so a daylight-saving change never moves it; cancelling exactly at the deadline
  * still respects the notice ("un préavis minimum de quatre heures est respecté"). Late: the credit
  * is forfeited unless the policy re-credits anyway (000's annual aquabike members; see
- * `bookingCancellationPolicy` for the offer's override). Once the
+ * `bookingCancellationPolicy` for the offer's override). A booking of a session changed since it
+ * was made (`changedSinceBooked`) is in time until the start. Once the
  * session has started, there is nothing left to cancel.
  */
 export function cancellationOutcome(
-  session: { startsAt: Date },
+  session: { startsAt: Date; changedAt?: Date | null },
   policy: CancellationPolicy,
   now: Date,
+  booking?: { createdAt: Date } | null,
 ): CancellationOutcome {
   const deadline = hoursBefore(session.startsAt, policy.cancellationNoticeHours);
   if (now.getTime() >= session.startsAt.getTime()) return { kind: 'STARTED', deadline };
+  if (changedSinceBooked(session, booking)) {
+    return { kind: 'IN_TIME', status: 'CANCELLED', creditReturned: true, deadline: session.startsAt, sessionChanged: true };
+  }
   if (now.getTime() <= deadline.getTime()) return { kind: 'IN_TIME', status: 'CANCELLED', creditReturned: true, deadline };
   return { kind: 'LATE', status: 'LATE_CANCELLED', creditReturned: policy.lateCancellation === 'RECREDIT', deadline };
 }

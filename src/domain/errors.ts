@@ -43,6 +43,9 @@ export const ERROR_CODES = [
   'PAYMENT_METHOD_NOT_ACCEPTED',
   'DISCOVERY_NEW_CLIENTS_ONLY',
   'IN_PERSON_PAYMENT_NOT_ALLOWED',
+  'ORDER_NOT_REFUNDABLE',
+  'REFUND_EXCEEDS_REFUNDABLE',
+  'REFUND_CREDIT_NOTE_ONLY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -97,6 +100,10 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
     'A discovery class is for new clients only (004): this member has already bought (an order paid in full or in part) or booked in the organization.',
   IN_PERSON_PAYMENT_NOT_ALLOWED: 'The organization does not take payment for a session at the desk (`inPersonPaymentAllowed`): pay with a credit or online.',
   EXTENSION_NOT_ALLOWED: 'Validity can be extended only while the entitlement is still valid (003 §9.2: requested before the end of validity).',
+  ORDER_NOT_REFUNDABLE: 'Only a paid order with something left to refund can be refunded (not one pending, cancelled or already refunded in full).',
+  REFUND_EXCEEDS_REFUNDABLE:
+    'More than can be refunded: what was paid minus what was already refunded, and, when credits were used, only what the unused credits are worth (`refundable`).',
+  REFUND_CREDIT_NOTE_ONLY: 'A promotional purchase (bought with a promo code) is compensated only by a credit note (004): refund it `as: CREDIT_NOTE`.',
 };
 
 /**
@@ -422,5 +429,32 @@ export class OnlinePaymentUnavailableError extends DomainError {
   readonly code = 'ONLINE_PAYMENT_UNAVAILABLE';
   constructor() {
     super('error.onlinePaymentUnavailable');
+  }
+}
+
+export class OrderNotRefundableError extends DomainError {
+  readonly code = 'ORDER_NOT_REFUNDABLE';
+  constructor() {
+    super('error.orderNotRefundable');
+  }
+}
+
+/** `refundableCents`: the most that can be refunded now. */
+export class RefundExceedsRefundableError extends DomainError {
+  readonly code = 'REFUND_EXCEEDS_REFUNDABLE';
+  constructor(
+    reason: 'paid' | 'unused',
+    readonly refundableCents: number,
+    readonly currency: string,
+    params: MessageParams,
+  ) {
+    super(reason === 'paid' ? 'error.refundExceeds.paid' : 'error.refundExceeds.unused', params);
+  }
+}
+
+export class RefundCreditNoteOnlyError extends DomainError {
+  readonly code = 'REFUND_CREDIT_NOTE_ONLY';
+  constructor() {
+    super('error.refundCreditNoteOnly');
   }
 }

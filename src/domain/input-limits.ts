@@ -26,6 +26,8 @@ export const MAX_DESCRIPTION_LENGTH = 2_000;
 export const MAX_NOTE_LENGTH = 500;
 export const MAX_PROMO_CODE_INPUT_LENGTH = 40;
 export const MAX_TIME_ZONE_LENGTH = 64;
+/** `refundOrder.amountCents`: far above any order, below what an Int can hold. */
+export const MAX_REFUND_CENTS = 10_000_000;
 
 // C0 controls and DEL. Tab, line feed and carriage return are text in multi-line fields only.
 const CONTROL = /[\u0000-\u001f\u007f]/;

@@ -2,13 +2,20 @@ import { DateTime } from 'luxon';
 
 /** The calendar date of an instant in a time zone, as a UTC-midnight Date (the form of SQL `date`). */
 export function calendarDate(instant: Date, timeZone: string): Date {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(instant);
-  return new Date(`${parts}T00:00:00.000Z`);
+  return new Date(`${dateFormat(timeZone).format(instant)}T00:00:00.000Z`);
+}
+
+// Building an Intl.DateTimeFormat costs far more than formatting with one (it showed in the
+// booking profile, issue 13): one per time zone, kept.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    if (dateFormats.size < 1000) dateFormats.set(timeZone, format);
+  }
+  return format;
 }
 
 export const DEFAULT_TIME_ZONE = 'Europe/Paris';

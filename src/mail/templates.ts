@@ -161,6 +161,49 @@ const renderers: Record<EmailTemplate, Renderer> = {
         };
   },
 
+  'session-changed': (payload, h) => {
+    const s = sessionFacts(payload, h.options.timeZone);
+    const waiting = payload.waiting === true;
+    const who = str(payload.beneficiary);
+    const previous = str(payload.previousStartsAt);
+    const coach = str(payload.coach);
+    const moved = previous !== '' && previous !== s.startsAt;
+    return h.lang === 'fr'
+      ? {
+          subject: `Séance modifiée : ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p(
+              "L'organisation a modifié une séance " +
+                (waiting ? "pour laquelle vous êtes en liste d'attente" : 'pour laquelle vous avez réservé') +
+                (who ? ` (${who})` : '') +
+                '. Nouvelle séance :',
+            ),
+            sessionBlock(s, h),
+            ...(coach ? [p(`Coach : ${coach}`)] : []),
+            ...(moved ? [p(`Elle était prévue le ${h.dateTime(previous, s.timeZone)}.`)] : []),
+            p(
+              waiting
+                ? "Vous restez en liste d'attente ; vous pouvez la quitter à tout moment, votre crédit vous sera rendu."
+                : "Si elle ne vous convient plus, vous pouvez annuler sans perdre votre crédit (ni votre paiement) jusqu'au début de la séance, quel que soit le délai de prévenance.",
+            ),
+          ],
+        }
+      : {
+          subject: `Session changed: ${s.activity}, ${h.shortDateTime(s.startsAt, s.timeZone)}`,
+          paragraphs: [
+            p('The organisation has changed a session you ' + (waiting ? 'are on the waitlist for' : 'booked') + (who ? ` (${who})` : '') + '. New session:'),
+            sessionBlock(s, h),
+            ...(coach ? [p(`Coach: ${coach}`)] : []),
+            ...(moved ? [p(`It was planned for ${h.dateTime(previous, s.timeZone)}.`)] : []),
+            p(
+              waiting
+                ? 'You stay on the waitlist; you can leave it at any time and your credit will be released.'
+                : 'If it no longer suits you, you can cancel without losing your credit (or your payment) until the session starts, whatever the notice period.',
+            ),
+          ],
+        };
+  },
+
   'session-cancelled': (payload, h) => {
     const s = sessionFacts(payload, h.options.timeZone);
     const reason = str(payload.reason);
@@ -199,6 +242,41 @@ const renderers: Record<EmailTemplate, Renderer> = {
       : {
           subject: `Payment received: invoice no. ${invoice}`,
           paragraphs: [p('Thank you! Your order is paid.'), [...bought, [`Invoice no. ${invoice}`], [`Total: ${total}`]]],
+        };
+  },
+
+  'order-refunded': (payload, h) => {
+    const amount = h.money(payload.amountCents, payload.currency);
+    const invoice = payload.invoiceNumber === null || payload.invoiceNumber === undefined ? '' : str(payload.invoiceNumber);
+    const credits = Number(payload.creditsTakenBack) || 0;
+    const reason = str(payload.reason);
+    const asNote = payload.as === 'CREDIT_NOTE';
+    const zone = str(payload.timeZone) || h.options.timeZone || 'UTC';
+    const until = asNote && payload.creditNoteExpiresAt ? h.date(payload.creditNoteExpiresAt, zone) : '';
+    return h.lang === 'fr'
+      ? {
+          subject: invoice ? `Remboursement de ${amount} (facture n° ${invoice})` : `Remboursement de ${amount}`,
+          paragraphs: [
+            p(
+              asNote
+                ? `Nous vous avons remboursé ${amount} sous forme d'avoir${until ? `, utilisable jusqu'au ${until}` : ''} pour vos prochains achats.`
+                : `Nous vous avons remboursé ${amount} sur le moyen de paiement utilisé (carte ou prélèvement : sous quelques jours sur votre relevé ; paiement à l'accueil : à l'accueil).`,
+            ),
+            ...(reason ? [p(`Motif : ${reason}`)] : []),
+            ...(credits > 0 ? [p(credits === 1 ? 'Le crédit correspondant a été retiré de votre compte.' : `Les ${credits} crédits correspondants ont été retirés de votre compte.`)] : []),
+          ],
+        }
+      : {
+          subject: invoice ? `Refund of ${amount} (invoice no. ${invoice})` : `Refund of ${amount}`,
+          paragraphs: [
+            p(
+              asNote
+                ? `We have refunded ${amount} as a credit note${until ? `, usable until ${until}` : ''} for your next purchases.`
+                : `We have refunded ${amount} to the payment method you used (card or direct debit: on your statement within a few days; desk payments: at the desk).`,
+            ),
+            ...(reason ? [p(`Reason: ${reason}`)] : []),
+            ...(credits > 0 ? [p(credits === 1 ? 'The matching credit was removed from your account.' : `The ${credits} matching credits were removed from your account.`)] : []),
+          ],
         };
   },
 

@@ -54,6 +54,7 @@ import { enqueue } from '../jobs/queue.js';
 import { lockOrder } from './orders.js';
 import { refundOrderPayments } from './refunds.js';
 import { startOnlinePayment } from './payments.js';
+import { bookWithCreditFast } from './booking-fast-path.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
 // case: a seat is taken by a compare-and-swap UPDATE on the session, a credit by locking its
@@ -105,6 +106,11 @@ async function bookSeat(
   context: Context,
   input: { sessionId: string; beneficiaryId: string; entitlementId?: string | null; payWith: PayWith },
 ): Promise<{ booking: Booking; clientSecret: string | null }> {
+  // The common case (a member's own credit booking) in three statements; null: the general path.
+  if (input.payWith === 'CREDIT' && !input.entitlementId) {
+    const fast = await bookWithCreditFast(context, input);
+    if (fast) return fast;
+  }
   const [session, beneficiary] = await Promise.all([
     loadSession(input.sessionId, 'sessionId'),
     prisma.beneficiary.findUnique({ where: { id: input.beneficiaryId } }),
@@ -257,6 +263,11 @@ export async function releaseLockedHold(
   return effects;
 }
 
+/** A locked session's start and last change, as they are now (the cancellation rule reads them). */
+async function sessionTimes(tx: Tx, sessionId: string) {
+  return tx.session.findUniqueOrThrow({ where: { id: sessionId }, select: { startsAt: true, endsAt: true, changedAt: true } });
+}
+
 /** Locks a booking row and returns it as it is now. */
 async function lockBooking(tx: Tx, id: string): Promise<Booking> {
   const [row] = await tx.$queryRaw<Booking[]>`SELECT * FROM "Booking" WHERE "id" = ${id}::uuid FOR UPDATE`;
@@ -304,16 +315,18 @@ export async function cancelBooking(context: Context, input: { bookingId: string
     { memberId: found.memberId, entity: 'entity.booking', field: 'bookingId' },
     found.organizationId,
   );
-  const session = found.session;
+  let session = found.session;
   const now = context.clock.now();
 
   const effects: AfterCommit[] = [];
   const result = await transaction(async (tx) => {
     effects.length = 0;
     await lockSessions(tx, [found.sessionId]);
+    // Staff may have moved the session meanwhile (updateSession): the rule reads it as locked.
+    session = { ...found.session, ...(await sessionTimes(tx, found.sessionId)) };
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
-    const outcome = cancellationOutcome(session, await cancellationPolicyOf(tx, booking, session.activity), now);
+    const outcome = cancellationOutcome(session, await cancellationPolicyOf(tx, booking, session.activity), now, booking);
     return cancelLockedBooking(tx, { booking, session, outcome, actorId: onBehalf ? viewerId : null, now }, effects);
   });
   changed(session)();
@@ -465,7 +478,8 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
     await lockSessions(tx, [found.sessionId, target.id]);
     const booking = await lockBooking(tx, found.id);
     if (booking.status !== 'CONFIRMED') throw new BookingNotCancellableError('inactive');
-    const outcome = cancellationOutcome(found.session, await cancellationPolicyOf(tx, booking, found.session.activity), now);
+    const current = { ...found.session, ...(await sessionTimes(tx, found.sessionId)) };
+    const outcome = cancellationOutcome(current, await cancellationPolicyOf(tx, booking, found.session.activity), now, booking);
     if (!rescheduleAllowed(outcome)) {
       throw new RescheduleNotAllowedError({ deadline: formatDeadline(outcome, timeZone, context.locale) });
     }

@@ -271,7 +271,8 @@ export async function refundOnlinePayment(paymentId: string, amountCents: number
   // refund already made.
   const reserved = await transaction(async (tx) => {
     const [locked] = await tx.$queryRaw<Payment[]>`SELECT * FROM "Payment" WHERE "id" = ${paymentId}::uuid FOR UPDATE`;
-    const done = await tx.refund.findFirst({ where: { paymentId, amountCents, status: { not: 'FAILED' } } });
+    // Staff refunds (refundOrder) are their own requests, with their own keys: never this one.
+    const done = await tx.refund.findFirst({ where: { paymentId, amountCents, status: { not: 'FAILED' }, refundedById: null, creditNoteId: null } });
     if (done) return { done };
     if (!Number.isInteger(amountCents) || amountCents <= 0 || amountCents > locked!.amountCents - locked!.refundedCents) {
       throw new ValidationError([{ field: ['amountCents'], messageKey: 'validation.positive' }]);
@@ -301,6 +302,66 @@ export async function refundOnlinePayment(paymentId: string, amountCents: number
   const status = refund.status === 'succeeded' ? 'SUCCEEDED' : refund.status === 'failed' || refund.status === 'canceled' ? 'FAILED' : 'PENDING';
   await prisma.refund.update({ where: { id: row.id }, data: { status, stripeRefundId: refund.id, reason: refund.reason ?? null } });
   return { stripeRefundId: refund.id };
+}
+
+/**
+ * Sends to Stripe a refund already decided and reserved in the database (a PENDING Refund row,
+ * counted in its payment's `refundedCents` and off its order's `paidCents`): staff refunds
+ * (`refundOrder`), after their transaction commits. The refund row's id is the idempotency key.
+ * If Stripe refuses, the refund is FAILED and the money it reserved is counted as paid again, so
+ * staff can see it and refund it again (the credits it took back stay taken).
+ */
+export async function sendReservedRefund(refundId: string): Promise<void> {
+  const refund = await prisma.refund.findUniqueOrThrow({ where: { id: refundId }, include: { payment: true } });
+  if (refund.status !== 'PENDING' || refund.stripeRefundId || !refund.payment.stripePaymentIntentId) return;
+  const stripe = getStripeClient();
+  let sent: Stripe.Refund;
+  try {
+    if (!stripe) throw new OnlinePaymentUnavailableError();
+    sent = await stripe.refunds.create(
+      { payment_intent: refund.payment.stripePaymentIntentId, amount: refund.amountCents, metadata: { paymentId: refund.paymentId, refundId } },
+      { idempotencyKey: `refund:${refundId}` },
+    );
+  } catch (error) {
+    logger.error({ refundId, paymentId: refund.paymentId, err: error instanceof Error ? error.message : String(error) }, 'refund: Stripe refused it');
+    await transaction(async (tx) => {
+      const order = await lockOrder(tx, refund.payment.orderId);
+      const failed = await tx.refund.updateMany({
+        where: { id: refundId, status: 'PENDING' },
+        data: { status: 'FAILED', reason: `${refund.reason ?? ''} (Stripe: ${error instanceof Error ? error.message : 'error'})`.slice(0, 500) },
+      });
+      if (failed.count === 0) return;
+      await tx.payment.update({ where: { id: refund.paymentId }, data: { refundedCents: { decrement: refund.amountCents } } });
+      await tx.order.update({
+        where: { id: order.id },
+        data: {
+          paidCents: order.paidCents + refund.amountCents,
+          ...(order.status === 'REFUNDED' ? { status: 'PAID' as const, refundedAt: null } : {}),
+        },
+      });
+    });
+    return;
+  }
+  const status = sent.status === 'succeeded' ? 'SUCCEEDED' : sent.status === 'failed' || sent.status === 'canceled' ? 'FAILED' : 'PENDING';
+  await prisma.refund.update({ where: { id: refundId }, data: { status, stripeRefundId: sent.id } });
+}
+
+/**
+ * Detaches a saved card or SEPA mandate from the member's Stripe customer. One Stripe no longer
+ * knows (already detached or deleted there) counts as detached; Stripe unreachable answers
+ * ONLINE_PAYMENT_UNAVAILABLE, and nothing is removed here.
+ */
+export async function detachAtStripe(stripe: StripeClient | null | undefined, stripePaymentMethodId: string): Promise<void> {
+  if (!stripe) return;
+  try {
+    await stripe.paymentMethods.detach(stripePaymentMethodId, {}, { idempotencyKey: `detach:${stripePaymentMethodId}` });
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+      logger.warn({ stripePaymentMethodId, code: error.code }, 'payment method not attached at Stripe; removed here');
+      return;
+    }
+    throw asDomainError(error);
+  }
 }
 
 // ─── Renewal charges ──────────────────────────────────────────────────────────────────────────

@@ -424,7 +424,7 @@ async function eraseMember(tx: Tx, memberId: string, verifiedHash: string, now: 
       effects.push(...(await releaseLockedHold(tx, { booking, session, status: 'CANCELLED', now })));
       continue;
     }
-    const outcome = cancellationOutcome(session, await cancellationPolicyOf(tx, booking, session.activity), now);
+    const outcome = cancellationOutcome(session, await cancellationPolicyOf(tx, booking, session.activity), now, booking);
     await cancelLockedBooking(tx, { booking, session, outcome, actorId: null, now }, effects);
   }
   for (const session of sessions.values()) effects.push(changed(session));

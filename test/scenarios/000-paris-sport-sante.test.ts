@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import { DEMO_ACCOUNT, DEMO_MEMBER } from '../../src/demo/seed.js';
 import { graphql } from '../gql/index.js';
 import { execute, success } from '../support/app.js';
-import { clockApp, testClock } from '../support/clock.js';
+import { testClock } from '../support/clock.js';
+import { demoOrganization, demoScenarioApp, logInDemo, newClient as newDemoClient, RequestPasswordReset, ResetPassword } from '../support/demo-scenario.js';
 import { lastEmail, resetLinkToken } from '../support/emails.js';
-import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
 import { unique } from '../support/factories.js';
 
 // Seed 000, Paris Sport Santé ("Guide 2023 de notre site internet"), driven through the API on the
@@ -33,27 +29,10 @@ import { unique } from '../support/factories.js';
 //   description (the document gives none); the session's activity, venue, time, price and seats
 //   are what the API shows.
 
-const WEBHOOK_SECRET = 'whsec_test';
-const signer = new Stripe('sk_test_x');
 const SLUG = 'sport-sante';
-const dataDir = mkdtempSync(join(tmpdir(), 'scenario-000-'));
 
-let fake: FakeStripe;
-beforeAll(async () => {
-  fake = await startFakeStripe();
-});
-afterAll(async () => {
-  await fake?.close();
-});
-const app = clockApp('scen000', {
-  demoData: true,
-  dataDir,
-  stripeSecretKey: 'sk_test_x',
-  stripeWebhookSecret: WEBHOOK_SECRET,
-  get stripeApiBase() {
-    return fake.url;
-  },
-});
+const scenario = demoScenarioApp('scen000');
+const app = () => scenario.app();
 const { clockNow, advanceTo } = testClock(app);
 
 const LogIn = graphql(`
@@ -63,12 +42,6 @@ const LogIn = graphql(`
       ... on LogInSuccess { token viewer { id email firstName beneficiaries { id firstName birthDate } } }
       ... on Error { code message }
     }
-  }
-`);
-
-const SignUp = graphql(`
-  mutation S000SignUp($input: SignUpInput!) {
-    signUp(input: $input) { __typename ... on SignUpSuccess { token viewer { id email } } ... on Error { code message } }
   }
 `);
 
@@ -82,48 +55,9 @@ const CreateMember = graphql(`
   }
 `);
 
-const RequestReset = graphql(`
-  mutation S000RequestReset($input: RequestPasswordResetInput!) {
-    requestPasswordReset(input: $input) { __typename ... on RequestPasswordResetSuccess { accepted } ... on Error { code message } }
-  }
-`);
-
-const ResetPassword = graphql(`
-  mutation S000ResetPassword($input: ResetPasswordInput!) {
-    resetPassword(input: $input) {
-      __typename
-      ... on ResetPasswordSuccess { token viewer { email hasPassword } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const AddBeneficiary = graphql(`
-  mutation S000AddBeneficiary($input: AddBeneficiaryInput!) {
-    addBeneficiary(input: $input) { __typename ... on AddBeneficiarySuccess { beneficiary { id } } ... on Error { code message } }
-  }
-`);
-
 const UpdateProfile = graphql(`
   mutation S000UpdateProfile($input: UpdateProfileInput!) {
     updateProfile(input: $input) { __typename ... on UpdateProfileSuccess { viewer { phone firstName } } ... on Error { code message } }
-  }
-`);
-
-const Organization = graphql(`
-  query S000Organization($slug: String!) {
-    organization(slug: $slug) {
-      id
-      timeZone
-      activities { id name cancellationNoticeHours lateCancellation }
-      policies { inPersonPaymentAllowed paymentHoldMinutes acceptedDeskPaymentMethods }
-    }
-  }
-`);
-
-const Offers = graphql(`
-  query S000Offers($organizationId: ID!) {
-    offers(organizationId: $organizationId) { id name credits lateCancellation price { amountCents } activities { name } }
   }
 `);
 
@@ -233,7 +167,6 @@ interface Ctx {
   organizationId: string;
   zone: string;
   start: DateTime;
-  webhookUrl: string;
   admin: string;
   camille: { token: string; beneficiaryId: string };
   activity: Record<string, string>;
@@ -242,19 +175,16 @@ interface Ctx {
 let ctx: Ctx;
 
 beforeAll(async () => {
-  const port = await app().listen(0, '127.0.0.1');
-  const logIn = async (input: { email: string; password: string }) => success((await execute(app(), LogIn, { input })).logIn, 'LogInSuccess');
-  const admin = await logIn(DEMO_ACCOUNT);
-  const member = await logIn(DEMO_MEMBER);
-  const organization = (await execute(app(), Organization, { slug: SLUG })).organization!;
-  const offers = (await execute(app(), Offers, { organizationId: organization.id })).offers;
+  const admin = await logInDemo(app(), DEMO_ACCOUNT);
+  const member = await logInDemo(app(), DEMO_MEMBER);
+  const organization = await demoOrganization(app(), SLUG);
+  const offers = organization.offers;
   ctx = {
     organizationId: organization.id,
     zone: organization.timeZone,
     start: (await clockNow()).setZone(organization.timeZone),
-    webhookUrl: `http://127.0.0.1:${port}/webhooks/stripe`,
     admin: admin.token,
-    camille: { token: member.token, beneficiaryId: member.viewer.beneficiaries.find((b) => b.firstName === 'Camille')!.id },
+    camille: { token: member.token, beneficiaryId: member.beneficiaries.find((b) => b.firstName === 'Camille')!.id },
     activity: Object.fromEntries(organization.activities.map((activity) => [activity.name, activity.id])),
     offer: Object.fromEntries(offers.map((offer) => [offer.name, offer.id])),
   };
@@ -297,16 +227,7 @@ async function lot(token: string, offerName: string) {
 
 /** A new client of the association (« S'inscrire ») with themself as the beneficiary. */
 async function newClient(firstName = 'Inès') {
-  const email = `${unique('client')}@example.com`;
-  const signed = success(
-    (await execute(app(), SignUp, { input: { email, password: 'a long password', firstName, lastName: 'Durand' } })).signUp,
-    'SignUpSuccess',
-  );
-  const beneficiaryId = success(
-    (await execute(app(), AddBeneficiary, { input: { firstName, lastName: 'Durand', birthDate: '1975-03-14' } }, { token: signed.token })).addBeneficiary,
-    'AddBeneficiarySuccess',
-  ).beneficiary.id;
-  return { email, token: signed.token, beneficiaryId };
+  return newDemoClient(app(), firstName, { lastName: 'Durand', password: 'a long password', birthDate: '1975-03-14' });
 }
 
 /** A new client who bought the *Carte 10 séances*, paid at the desk in cash. */
@@ -333,24 +254,8 @@ async function onlyOrder(token: string) {
 /** The member's bank confirms the card (« Suivez les instructions de votre banque »): Stripe's signed webhook. */
 async function bankConfirms(clientSecret: string, paymentMethod?: string): Promise<void> {
   const intentId = clientSecret.split('_secret_')[0]!;
-  const intent = fake.transition(intentId, 'succeeded', paymentMethod ? { paymentMethod } : {});
-  const payload = JSON.stringify({
-    id: `evt_${Math.random().toString(36).slice(2)}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type: 'payment_intent.succeeded',
-    data: { object: intent },
-  });
-  const response = await fetch(ctx.webhookUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) },
-    body: payload,
-  });
-  expect(response.status).toBe(200);
+  const intent = scenario.stripe().transition(intentId, 'succeeded', paymentMethod ? { paymentMethod } : {});
+  expect(await scenario.stripeEvent('payment_intent.succeeded', intent)).toBe(200);
 }
 
 /** Runs what fell due (emails, refunds) one second later on the test clock. */
@@ -390,9 +295,9 @@ describe('1 : Connexion au site internet', () => {
     expect((await execute(app(), LogIn, { input: { email, password: 'anything at all' } })).logIn).toMatchObject({ code: 'INVALID_CREDENTIALS' });
 
     // « Saisissez votre adresse électronique (celle que vous avez renseigné sur votre fiche d'inscription) »
-    expect((await execute(app(), RequestReset, { input: { email } })).requestPasswordReset).toMatchObject({ accepted: true });
+    expect((await execute(app(), RequestPasswordReset, { input: { email } })).requestPasswordReset).toMatchObject({ accepted: true });
     // « Ouvrez le lien que vous venez de recevoir par courriel … et créez votre mot de passe »
-    const mail = await lastEmail(dataDir, tick, email, 'password-reset');
+    const mail = await lastEmail(scenario.dataDir, tick, email, 'password-reset');
     const set = success(
       (await execute(app(), ResetPassword, { input: { token: resetLinkToken(mail.text), password: 'mon nouveau mot de passe' } })).resetPassword,
       'ResetPasswordSuccess',
@@ -407,7 +312,7 @@ describe('1 : Connexion au site internet', () => {
 
 describe('2 a) Suivi de vos données personnelles', () => {
   it('« Mes abonnements » shows the cotisations in progress: the annual aquabike membership (Aquabike only, re-credits late cancels) and the 10-session card', async () => {
-    const offers = (await execute(app(), Offers, { organizationId: ctx.organizationId })).offers;
+    const offers = (await demoOrganization(app(), SLUG)).offers;
     expect(offers.find((offer) => offer.name === 'Adhésion annuelle Aquabike')).toMatchObject({ lateCancellation: 'RECREDIT', activities: [{ name: 'Aquabike' }] });
     expect(offers.find((offer) => offer.name === 'Carte 10 séances')).toMatchObject({ credits: 10, lateCancellation: null });
     const annual = await lot(ctx.camille.token, 'Adhésion annuelle Aquabike');
@@ -437,7 +342,7 @@ describe('2 a) Suivi de vos données personnelles', () => {
       (await execute(app(), StartCard, { input: { orderId: order.id, amountCents: 14_000, saveCard: true } }, { token: client.token })).startCardPayment,
       'StartCardPaymentSuccess',
     );
-    await bankConfirms(clientSecret, fake.addPaymentMethod({ type: 'card', brand: 'visa', last4: '4242' }));
+    await bankConfirms(clientSecret, scenario.stripe().addPaymentMethod({ type: 'card', brand: 'visa', last4: '4242' }));
     expect((await execute(app(), PaymentMethods, {}, { token: client.token })).viewer!.paymentMethods).toEqual([{ type: 'CARD', brand: 'visa', last4: '4242' }]);
     expect((await lot(client.token, 'Carte 10 séances')).creditsRemaining).toBe(10);
   });
@@ -506,7 +411,7 @@ describe('2 b) Réserver en ligne une séance', () => {
     const held = success(await book(client.token, { sessionId: stage.id, beneficiaryId: client.beneficiaryId, payWith: 'ONLINE' }), 'BookSessionSuccess');
     expect(held.booking).toMatchObject({ status: 'PENDING_PAYMENT', session: { seatsLeft: 9 } });
     expect(held.clientSecret).toMatch(/_secret_/);
-    expect(fake.intents.get(held.clientSecret!.split('_secret_')[0]!)).toMatchObject({ amount: 2_500, currency: 'eur' });
+    expect(scenario.stripe().intents.get(held.clientSecret!.split('_secret_')[0]!)).toMatchObject({ amount: 2_500, currency: 'eur' });
     // Nothing is confirmed on the client's word: only Stripe's signed webhook does it.
     expect(await onlyOrder(client.token)).toMatchObject({ status: 'PENDING' });
 
@@ -520,7 +425,7 @@ describe('2 b) Réserver en ligne une séance', () => {
   });
 
   it('an online payment not made within the organisation\'s paymentHoldMinutes (15) expires and frees the seat', async () => {
-    const policies = (await execute(app(), Organization, { slug: SLUG })).organization!.policies;
+    const policies = (await demoOrganization(app(), SLUG)).policies;
     expect(policies).toMatchObject({ inPersonPaymentAllowed: true, paymentHoldMinutes: 15 });
     const client = await newClient();
     const aquabike = await sessionAt('Aquabike', 5, '07:00');
@@ -656,7 +561,7 @@ describe('2 c) Annuler en ligne une séance: on day D at 14:00, the 6-hour deadl
     expect(await cancel(inTime.token, inTime.bookingId)).toMatchObject({ creditReturned: true, booking: { status: 'CANCELLED' } });
     await tick(); // the refund is a due job: it calls Stripe after the commit
     expect(await onlyOrder(inTime.token)).toMatchObject({ status: 'REFUNDED' });
-    expect([...fake.refunds.values()].filter((refund) => refund.payment_intent === onlineIntentId).map((refund) => refund.amount)).toEqual([1_500]);
+    expect([...scenario.stripe().refunds.values()].filter((refund) => refund.payment_intent === onlineIntentId).map((refund) => refund.amount)).toEqual([1_500]);
 
     const late = booked['desk 19:00']!;
     expect(await cancel(late.token, late.bookingId)).toMatchObject({ creditReturned: false, booking: { status: 'LATE_CANCELLED' } });

@@ -1,14 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNT, DEMO_MEMBER } from '../../src/demo/seed.js';
 import { graphql } from '../gql/index.js';
 import { execute, success } from '../support/app.js';
-import { clockApp, testClock } from '../support/clock.js';
+import { testClock } from '../support/clock.js';
+import { demoOrganization, demoScenarioApp, LogIn, logInDemo, RequestPasswordReset, ResetPassword } from '../support/demo-scenario.js';
 import { lastEmail, resetLinkToken } from '../support/emails.js';
-import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
 import { pdfText } from '../support/pdf.js';
 import { unique } from '../support/factories.js';
 
@@ -31,38 +27,11 @@ import { unique } from '../support/factories.js';
 //   member's unlocked order is listed in `viewer.orders` and paid from there with
 //   `startCardPayment` (below), which is what the emailed link leads to.
 
-const WEBHOOK_SECRET = 'whsec_test';
-const signer = new Stripe('sk_test_x');
 const SLUG = 'club-kalisport';
-const dataDir = mkdtempSync(join(tmpdir(), 'scenario-001-'));
 
-let fake: FakeStripe;
-beforeAll(async () => {
-  fake = await startFakeStripe();
-});
-afterAll(async () => {
-  await fake?.close();
-});
-const app = clockApp('scen001', {
-  demoData: true,
-  dataDir,
-  stripeSecretKey: 'sk_test_x',
-  stripeWebhookSecret: WEBHOOK_SECRET,
-  get stripeApiBase() {
-    return fake.url;
-  },
-});
+const scenario = demoScenarioApp('scen001');
+const app = () => scenario.app();
 const { clockNow, advanceTo } = testClock(app);
-
-const LogIn = graphql(`
-  mutation S001LogIn($input: LogInInput!) {
-    logIn(input: $input) {
-      __typename
-      ... on LogInSuccess { token viewer { id beneficiaries { id firstName birthDate } } }
-      ... on Error { code message }
-    }
-  }
-`);
 
 const SignUp = graphql(`
   mutation S001SignUp($input: SignUpInput!) {
@@ -81,34 +50,6 @@ const AddBeneficiary = graphql(`
       ... on AddBeneficiarySuccess { beneficiary { id firstName lastName birthDate } }
       ... on Error { code message }
     }
-  }
-`);
-
-const RequestReset = graphql(`
-  mutation S001RequestReset($input: RequestPasswordResetInput!) {
-    requestPasswordReset(input: $input) { __typename ... on RequestPasswordResetSuccess { accepted } ... on Error { code message } }
-  }
-`);
-
-const ResetPassword = graphql(`
-  mutation S001ResetPassword($input: ResetPasswordInput!) {
-    resetPassword(input: $input) { __typename ... on ResetPasswordSuccess { token } ... on Error { code message } }
-  }
-`);
-
-const Organization = graphql(`
-  query S001Organization($slug: String!) {
-    organization(slug: $slug) {
-      id
-      requiresRegistrationReview
-      policies { requiresRegistrationReview acceptedDeskPaymentMethods inPersonPaymentAllowed }
-    }
-  }
-`);
-
-const Offers = graphql(`
-  query S001Offers($organizationId: ID!) {
-    offers(organizationId: $organizationId) { id name kind credits price { amountCents currency } }
   }
 `);
 
@@ -197,26 +138,21 @@ interface Ctx {
   organizationId: string;
   cotisation: string;
   admin: string;
-  base: string;
   camille: { token: string; beneficiaryId: string };
   leo: { beneficiaryId: string };
 }
 let ctx: Ctx;
 
 beforeAll(async () => {
-  const port = await app().listen(0, '127.0.0.1');
-  const logIn = async (input: { email: string; password: string }) => success((await execute(app(), LogIn, { input })).logIn, 'LogInSuccess');
-  const admin = await logIn(DEMO_ACCOUNT);
-  const member = await logIn(DEMO_MEMBER);
-  const organization = (await execute(app(), Organization, { slug: SLUG })).organization!;
-  const offers = (await execute(app(), Offers, { organizationId: organization.id })).offers;
+  const admin = await logInDemo(app(), DEMO_ACCOUNT);
+  const member = await logInDemo(app(), DEMO_MEMBER);
+  const organization = await demoOrganization(app(), SLUG);
   ctx = {
     organizationId: organization.id,
-    cotisation: offers.find((offer) => offer.name === 'Cotisation saison')!.id,
+    cotisation: organization.offer('Cotisation saison').id,
     admin: admin.token,
-    base: `http://127.0.0.1:${port}`,
-    camille: { token: member.token, beneficiaryId: member.viewer.beneficiaries.find((b) => b.firstName === 'Camille')!.id },
-    leo: { beneficiaryId: member.viewer.beneficiaries.find((b) => b.firstName === 'Léo')!.id },
+    camille: { token: member.token, beneficiaryId: member.beneficiaries.find((b) => b.firstName === 'Camille')!.id },
+    leo: { beneficiaryId: member.beneficiaries.find((b) => b.firstName === 'Léo')!.id },
   };
 });
 
@@ -259,24 +195,8 @@ async function startCard(token: string, orderId: string, amountCents: number) {
 
 /** The member's bank confirms the card: Stripe's signed `payment_intent.succeeded` webhook. */
 async function bankConfirms(clientSecret: string): Promise<void> {
-  const intent = fake.transition(clientSecret.split('_secret_')[0]!, 'succeeded');
-  const payload = JSON.stringify({
-    id: `evt_${Math.random().toString(36).slice(2)}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type: 'payment_intent.succeeded',
-    data: { object: intent },
-  });
-  const response = await fetch(`${ctx.base}/webhooks/stripe`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) },
-    body: payload,
-  });
-  expect(response.status).toBe(200);
+  const intent = scenario.stripe().transition(clientSecret.split('_secret_')[0]!, 'succeeded');
+  expect(await scenario.stripeEvent('payment_intent.succeeded', intent)).toBe(200);
 }
 
 async function profile(token: string) {
@@ -347,7 +267,7 @@ describe('Créer mon compte et remplir le formulaire d\'inscription', () => {
     expect(order).toMatchObject({ status: 'AWAITING_REVIEW' });
     expect(await desk(order!.id, 'CASH', 17_000)).toMatchObject({ __typename: 'RegistrationNotVerifiedError', code: 'REGISTRATION_NOT_VERIFIED' });
     expect(await startCard(family.token, order!.id, 17_000)).toMatchObject({ code: 'REGISTRATION_NOT_VERIFIED' });
-    await expect(lastEmail(dataDir, tick, family.email, 'payment-link')).rejects.toThrow(/no payment-link email/);
+    await expect(lastEmail(scenario.dataDir, tick, family.email, 'payment-link')).rejects.toThrow(/no payment-link email/);
 
     // Completed and sent again: back in the staff's list.
     const again = success(await submit(family.token, family.childId, FORM), 'SubmitRegistrationSuccess').registration;
@@ -365,7 +285,7 @@ describe('Le paiement: the demo member\'s son Léo, whose registration is not ve
     expect(order).toMatchObject({ status: 'AWAITING_REVIEW', amountDue: { amountCents: 17_000 } });
     orderId = order.id;
     expect(await startCard(ctx.camille.token, orderId, 10_000)).toMatchObject({ __typename: 'RegistrationNotVerifiedError', code: 'REGISTRATION_NOT_VERIFIED' });
-    expect(fake.intents.size).toBe(0);
+    expect(scenario.stripe().intents.size).toBe(0);
   });
 
   it('« attendre la réception du lien de paiement en ligne par mail »: staff verify the file, the order is unlocked and the link emailed', async () => {
@@ -376,7 +296,7 @@ describe('Le paiement: the demo member\'s son Léo, whose registration is not ve
     expect(await review(registration.id, true)).toMatchObject({ status: 'VERIFIED' });
     expect(await orderOf(ctx.camille.token, orderId)).toMatchObject({ status: 'PENDING', amountDue: { amountCents: 17_000 } });
 
-    const mail = await lastEmail(dataDir, tick, DEMO_MEMBER.email, 'payment-link');
+    const mail = await lastEmail(scenario.dataDir, tick, DEMO_MEMBER.email, 'payment-link');
     expect(mail.subject).toBe('Votre inscription est validée : vous pouvez régler votre commande');
     expect(mail.text).toContain(`/orders/${encodeURIComponent(orderId)}/pay`);
     expect(mail.text).toContain('170,00');
@@ -424,7 +344,7 @@ describe('Le paiement en physique', () => {
     // Verified before the purchase: payable at once.
     expect(order).toMatchObject({ status: 'PENDING', amountDue: { amountCents: 17_000 } });
 
-    const policies = (await execute(app(), Organization, { slug: SLUG })).organization!.policies;
+    const policies = (await demoOrganization(app(), SLUG)).policies;
     expect(policies.acceptedDeskPaymentMethods).toEqual(expect.arrayContaining(['CASH', 'CHEQUE', 'ANCV', 'SPORT_PASS']));
     expect(await desk(order.id, 'CREDIT_NOTE', 1_000)).toMatchObject({ __typename: 'PaymentMethodNotAcceptedError', code: 'PAYMENT_METHOD_NOT_ACCEPTED' });
 
@@ -457,7 +377,7 @@ describe('Se rendre sur son espace personnel', () => {
     // Factures et paiements: Léo's invoice, downloadable, shows both parts of the hybrid payment.
     const leo = mine.orders.edges.map((edge) => edge.node).find((order) => order.beneficiary.firstName === 'Léo' && order.status === 'PAID')!;
     const link = new URL(leo.invoiceUrl!);
-    const response = await fetch(`${ctx.base}${link.pathname}${link.search}`);
+    const response = await fetch(`${scenario.origin()}${link.pathname}${link.search}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/pdf');
     const text = pdfText(Buffer.from(await response.arrayBuffer()));
@@ -474,8 +394,8 @@ describe('Se rendre sur son espace personnel', () => {
   });
 
   it('« Ne pas hésiter à utiliser l\'option J\'ai oublié mon mot de passe si besoin »', async () => {
-    expect((await execute(app(), RequestReset, { input: { email: DEMO_MEMBER.email } })).requestPasswordReset).toMatchObject({ accepted: true });
-    const mail = await lastEmail(dataDir, tick, DEMO_MEMBER.email, 'password-reset');
+    expect((await execute(app(), RequestPasswordReset, { input: { email: DEMO_MEMBER.email } })).requestPasswordReset).toMatchObject({ accepted: true });
+    const mail = await lastEmail(scenario.dataDir, tick, DEMO_MEMBER.email, 'password-reset');
     success((await execute(app(), ResetPassword, { input: { token: resetLinkToken(mail.text), password: 'un autre mot de passe' } })).resetPassword, 'ResetPasswordSuccess');
     success((await execute(app(), LogIn, { input: { email: DEMO_MEMBER.email, password: 'un autre mot de passe' } })).logIn, 'LogInSuccess');
   });

@@ -4,7 +4,8 @@ import { DEMO_MEMBER } from '../../src/demo/seed.js';
 import { graphql } from '../gql/index.js';
 import { execute, httpRequest, success } from '../support/app.js';
 import { ms, testClock } from '../support/clock.js';
-import { type Client, demoOrganization, demoScenarioApp, demoSession, emailsTo, logInDemo, newClient } from '../support/demo-scenario.js';
+import { CancelBooking, type Client, demoOrganization, demoScenarioApp, demoSession, logInDemo, newClient, StartCardPayment } from '../support/demo-scenario.js';
+import { emailsTo } from '../support/emails.js';
 
 // Seed 002 (help pages of a credits-and-waitlist booking platform: "Book your place for a session",
 // "Cancel a booking and defer her", "Put itself on waiting list on a being « sold out » session"),
@@ -43,16 +44,6 @@ const Purchase = graphql(`
   }
 `);
 
-const PayByCard = graphql(`
-  mutation StudioPayByCard($input: StartCardPaymentInput!) {
-    startCardPayment(input: $input) {
-      __typename
-      ... on StartCardPaymentSuccess { clientSecret order { status } }
-      ... on Error { code message }
-    }
-  }
-`);
-
 const PayAtDesk = graphql(`
   mutation StudioPayAtDesk($input: RecordPaymentInput!) {
     recordPayment(input: $input) {
@@ -80,16 +71,6 @@ const Book = graphql(`
       __typename
       ... on BookSessionSuccess { booking { id status freeCancellationUntil beneficiary { firstName birthDate } session { id seatsLeft } } }
       ... on BookSessionWaitlisted { waitlistEntry { id status position session { seatsLeft waitlistLength } } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const Cancel = graphql(`
-  mutation StudioCancel($input: CancelBookingInput!) {
-    cancelBooking(input: $input) {
-      __typename
-      ... on CancelBookingSuccess { creditReturned booking { status } }
       ... on Error { code message }
     }
   }
@@ -133,7 +114,7 @@ const credits = async (client: Client) =>
 const book = async (client: Client, sessionId: string, joinWaitlistIfFull?: boolean) =>
   (await execute(app(), Book, { input: { sessionId, beneficiaryId: client.beneficiaryId, joinWaitlistIfFull } }, { token: client.token })).bookSession;
 const cancel = async (client: Client, bookingId: string) =>
-  (await execute(app(), Cancel, { input: { bookingId } }, { token: client.token })).cancelBooking;
+  (await execute(app(), CancelBooking, { input: { bookingId } }, { token: client.token })).cancelBooking;
 /** The client's place on the list (Flo left it once: that entry stays LEFT). */
 const entry = async (client: Client) => (await account(client)).waitlistEntries.find((candidate) => candidate.status !== 'LEFT');
 const sessionState = async (id: string) => (await execute(app(), SessionState, { id })).node as { seatsLeft: number; waitlistLength: number };
@@ -171,7 +152,7 @@ describe('"Book your place for a session"', () => {
     // The summary before paying: 60 € tax included, valid on every activity and venue of the organizer.
     expect(order).toMatchObject({ status: 'PENDING', total: { amountCents: 6_000, currency: 'EUR' }, eligibility: { everyActivity: true, everyVenue: true } });
 
-    const started = success((await execute(app(), PayByCard, { input: { orderId: order.id, amountCents: 6_000 } }, { token: lina.token })).startCardPayment, 'StartCardPaymentSuccess');
+    const started = success((await execute(app(), StartCardPayment, { input: { orderId: order.id, amountCents: 6_000 } }, { token: lina.token })).startCardPayment, 'StartCardPaymentSuccess');
     // The card form's answer is not a payment: no credits, no email, until Stripe says so.
     expect(started.order.status).toBe('PENDING');
     expect(await credits(lina)).toBe(0);
@@ -255,7 +236,7 @@ describe('"Put itself on waiting list on a being « sold out » session": the se
 
     // The demo member Camille (who holds the seed's 5 credits) and two new clients take the three seats.
     const member = await logInDemo(app(), DEMO_MEMBER);
-    const camille: Client = { id: member.id, email: member.email, token: member.token, beneficiaryId: member.beneficiaries.find((b) => b.firstName === 'Camille')!.id };
+    const camille: Client = { ...member, beneficiaryId: member.beneficiaries.find((b) => b.firstName === 'Camille')!.id };
     holders = [];
     for (const client of [camille, await clientWithCredits('Bo'), await clientWithCredits('Cy')]) {
       holders.push({ client, bookingId: success(await book(client, sessionId), 'BookSessionSuccess').booking.id });

@@ -1,20 +1,28 @@
-import { mkdtempSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { DateTime } from 'luxon';
-import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import { DEMO_ACCOUNT, DEMO_MEMBER, topUpDemoTimetable } from '../../src/demo/seed.js';
-import { settlePasswordWork } from '../../src/services/passwords.js';
-import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
-import { execute, request, startApp as startTestApp, success } from '../support/app.js';
+import { execute, request, success } from '../support/app.js';
 import { ClockAdvance, ClockNow } from '../support/clock.js';
-import { startFakeStripe, type FakePaymentIntent, type FakeStripe } from '../support/fake-stripe.js';
-import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
+import {
+  type Account as Client,
+  addBeneficiary as nameBeneficiary,
+  CreatePromoCode,
+  demoOrganization,
+  demoScenarioApp,
+  ExportMyData,
+  findDemoSession,
+  LogIn,
+  logInDemo,
+  RequestPasswordReset,
+  ResetPassword,
+  signUpClient,
+  StartCardPayment,
+  StartSepaPayment,
+} from '../support/demo-scenario.js';
+import { resetLinkToken, sentEmails } from '../support/emails.js';
 import { pdfText } from '../support/pdf.js';
 
 // Seed 003, Aquababyclub's terms of sale (CGV), clause by clause, against the demo organisation
@@ -44,116 +52,10 @@ import { pdfText } from '../support/pdf.js';
 // - §3.1, §7 the mobile application: the API serves any client.
 
 const ZONE = 'Indian/Reunion';
-const WEBHOOK_SECRET = 'whsec_scenario_003';
-const signer = new Stripe('sk_test_x');
-const dataDir = mkdtempSync(join(tmpdir(), 'scenario-003-mail-'));
-
-let app: App;
-let fake: FakeStripe;
-let base: string;
-let databaseName: string | undefined;
-
-beforeAll(async () => {
-  databaseName = await createDatabase('scenario_003');
-  fake = await startFakeStripe();
-  app = await startApp();
-  base = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}`;
-}, 60_000);
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-  if (databaseName) await dropDatabase(databaseName);
-});
-
-async function startApp(): Promise<App> {
-  return startTestApp({
-    databaseUrl: databaseUrl(databaseName!),
-    demoData: true,
-    testClock: true,
-    dataDir,
-    // The clock moves by months: logins last ten years.
-    tokenTtlSeconds: 10 * 365 * 24 * 3600,
-    stripeSecretKey: 'sk_test_x',
-    stripeWebhookSecret: WEBHOOK_SECRET,
-    stripeApiBase: fake.url,
-  });
-}
+const scenario = demoScenarioApp('scenario_003');
+const app = () => scenario.app();
 
 // ---- Operations ---------------------------------------------------------------------------------
-
-const Organization = graphql(`
-  query AquaOrganization {
-    organization(slug: "aquababyclub") {
-      id name timeZone currency
-      policies {
-        terminationNoticeRule maxPauseMonthsPerYear withdrawalDays paymentGraceDays creditNoteValidityDays
-        acceptedDeskPaymentMethods waitlistPolicy waitlistClaimDeadlineHours requiresRegistrationReview
-      }
-      venues { id name address city }
-      activities { id name audience kind minAgeMonths maxAgeMonths cancellationNoticeHours lateCancellation }
-    }
-  }
-`);
-
-const Offers = graphql(`
-  query AquaOffers($organizationId: ID!) {
-    offers(organizationId: $organizationId) {
-      id name kind credits validityDays period rolloverCapMultiplier price { amountCents currency }
-    }
-  }
-`);
-
-const Sessions = graphql(`
-  query AquaSessions($filter: SessionFilter!) {
-    sessions(filter: $filter, first: 1) { edges { node { id startsAt } } }
-  }
-`);
-
-const SignUp = graphql(`
-  mutation AquaSignUp($input: SignUpInput!) {
-    signUp(input: $input) {
-      __typename
-      ... on SignUpSuccess { token viewer { id email } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const LogIn = graphql(`
-  mutation AquaLogIn($input: LogInInput!) {
-    logIn(input: $input) {
-      __typename
-      ... on LogInSuccess { token viewer { id } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const RequestReset = graphql(`
-  mutation AquaRequestReset($input: RequestPasswordResetInput!) {
-    requestPasswordReset(input: $input) { __typename }
-  }
-`);
-
-const ResetPassword = graphql(`
-  mutation AquaResetPassword($input: ResetPasswordInput!) {
-    resetPassword(input: $input) {
-      __typename
-      ... on ResetPasswordSuccess { token }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const AddBeneficiary = graphql(`
-  mutation AquaAddBeneficiary($input: AddBeneficiaryInput!) {
-    addBeneficiary(input: $input) {
-      __typename
-      ... on AddBeneficiarySuccess { beneficiary { id firstName birthDate } }
-      ... on Error { code message }
-    }
-  }
-`);
 
 const Purchase = graphql(`
   mutation AquaPurchase($input: PurchaseOfferInput!) {
@@ -193,41 +95,11 @@ const CancelOrder = graphql(`
   }
 `);
 
-const CreatePromoCode = graphql(`
-  mutation AquaCreatePromoCode($input: CreatePromoCodeInput!) {
-    createPromoCode(input: $input) {
-      __typename
-      ... on CreatePromoCodeSuccess { promoCode { code } }
-      ... on Error { code message }
-    }
-  }
-`);
-
 const IssueCreditNote = graphql(`
   mutation AquaIssueCreditNote($input: IssueCreditNoteInput!) {
     issueCreditNote(input: $input) {
       __typename
       ... on IssueCreditNoteSuccess { creditNote { id expiresAt issuedAt amount { amountCents } remaining { amountCents } } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const StartCard = graphql(`
-  mutation AquaStartCard($input: StartCardPaymentInput!) {
-    startCardPayment(input: $input) {
-      __typename
-      ... on StartCardPaymentSuccess { clientSecret order { id status } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const StartSepa = graphql(`
-  mutation AquaStartSepa($input: StartSepaPaymentInput!) {
-    startSepaPayment(input: $input) {
-      __typename
-      ... on StartSepaPaymentSuccess { clientSecret order { id status } }
       ... on Error { code message }
     }
   }
@@ -352,16 +224,6 @@ const UpdateProfile = graphql(`
   }
 `);
 
-const ExportMyData = graphql(`
-  mutation AquaExportMyData {
-    exportMyData {
-      __typename
-      ... on ExportMyDataSuccess { url }
-      ... on Error { code message }
-    }
-  }
-`);
-
 const DeleteAccount = graphql(`
   mutation AquaDeleteAccount($input: RequestAccountDeletionInput!) {
     requestAccountDeletion(input: $input) {
@@ -395,22 +257,16 @@ const Mine = graphql(`
 
 // ---- Helpers ------------------------------------------------------------------------------------
 
-interface Client {
-  email: string;
-  password: string;
-  token: string;
-}
-
 const local = (instant: string | Date) => DateTime.fromJSDate(new Date(instant), { zone: ZONE });
 const ms = (instant: string | Date | DateTime) => (instant instanceof DateTime ? instant.toMillis() : new Date(instant).getTime());
 const uuid = (globalId: string) => decodeGlobalID(globalId).id;
 
 async function now(): Promise<DateTime> {
-  return local((await execute(app, ClockNow, {})).now);
+  return local((await execute(app(), ClockNow, {})).now);
 }
 
 async function advanceTo(to: DateTime): Promise<void> {
-  success((await execute(app, ClockAdvance, { input: { to: to.toUTC().toISO()! } })).advanceClock, 'AdvanceClockSuccess');
+  success((await execute(app(), ClockAdvance, { input: { to: to.toUTC().toISO()! } })).advanceClock, 'AdvanceClockSuccess');
 }
 
 /** 08:00 in Saint-Pierre on the day after the clock's now: a fresh day for a scenario. */
@@ -420,20 +276,10 @@ async function nextMorning(): Promise<DateTime> {
   return day;
 }
 
-let organization: Awaited<ReturnType<typeof loadOrganization>>;
-let offers: Awaited<ReturnType<typeof loadOffers>>;
+let organization: Awaited<ReturnType<typeof demoOrganization>>;
+let offers: typeof organization.offers;
 let admin: Client;
 let demoMember: Client;
-
-async function loadOffers() {
-  return (await execute(app, Offers, { organizationId: organization.id })).offers;
-}
-
-async function loadOrganization() {
-  const org = (await execute(app, Organization, {})).organization;
-  if (!org) throw new Error('the demo organisation aquababyclub is missing');
-  return org;
-}
 
 const CHILD_CLASS = 'Cours enfants (bébés nageurs)';
 const ADULT_CLASS = 'Cours adultes';
@@ -444,59 +290,49 @@ const CARNET = 'Carnet 10 séances';
 const DISCOVERY = 'Cours découverte';
 const PRIVATE_OFFER = 'Cours particulier';
 
-const activityId = (name: string) => organization.activities.find((activity) => activity.name === name)!.id;
-const offer = (name: string, kind?: string) => offers.find((candidate) => candidate.name === name && (!kind || candidate.kind === kind))!;
+const activityId = (name: string) => organization.activity(name).id;
+const offer = (name: string, kind?: string) => organization.offer(name, kind);
 
 /**
  * The demo session of an activity starting at `at` (local time). When the clock has moved past the
  * timetable, it is topped up to the clock's today + 14 days first, as every start of the server does.
  */
 async function sessionAt(activity: string, at: DateTime): Promise<string> {
-  const filter = { activityId: activityId(activity), from: at.toUTC().toISO()!, to: at.plus({ minutes: 1 }).toUTC().toISO()! };
-  let edge = (await execute(app, Sessions, { filter })).sessions.edges[0];
-  if (!edge) {
+  const find = () => findDemoSession(app(), organization.id, activityId(activity), at);
+  let session = await find();
+  if (!session) {
     await topUpDemoTimetable((await now()).toJSDate());
-    edge = (await execute(app, Sessions, { filter })).sessions.edges[0];
+    session = await find();
   }
-  if (!edge) throw new Error(`no ${activity} session at ${at.toISO()}`);
-  expect(ms(edge.node.startsAt)).toBe(at.toMillis());
-  return edge.node.id;
+  if (!session) throw new Error(`no ${activity} session at ${at.toISO()}`);
+  expect(ms(session.startsAt)).toBe(at.toMillis());
+  return session.id;
 }
 
 async function logIn(email: string, password: string): Promise<Client> {
-  const result = success((await execute(app, LogIn, { input: { email, password } })).logIn, 'LogInSuccess');
-  return { email, password, token: result.token };
+  return logInDemo(app(), { email, password });
 }
 
-let clients = 0;
 /** A new client of Aquababyclub, signed up through the API. */
 async function signUp(firstName = 'Maëva'): Promise<Client> {
-  clients += 1;
-  const email = `client-${clients}-${Date.now()}@example.re`;
-  const password = 'un mot de passe personnel';
-  const result = success((await execute(app, SignUp, { input: { email, password, firstName, lastName: 'Payet' } })).signUp, 'SignUpSuccess');
-  return { email, password, token: result.token };
+  return signUpClient(app(), firstName, { lastName: 'Payet', password: 'un mot de passe personnel' });
 }
 
 /** A beneficiary born `months` months before the clock's today (an adult born 1990 by default). */
 async function addBeneficiary(client: Client, firstName: string, months?: number): Promise<string> {
   const birthDate = months === undefined ? '1990-03-14' : (await now()).minus({ months }).toISODate()!;
-  const result = success(
-    (await execute(app, AddBeneficiary, { input: { firstName, lastName: 'Payet', birthDate } }, { token: client.token })).addBeneficiary,
-    'AddBeneficiarySuccess',
-  );
-  return result.beneficiary.id;
+  return nameBeneficiary(app(), client, firstName, birthDate, 'Payet');
 }
 
 async function purchase(client: Client, offerName: string, beneficiaryId: string, promoCode?: string, kind?: string) {
   return success(
-    (await execute(app, Purchase, { input: { offerId: offer(offerName, kind).id, beneficiaryId, promoCode } }, { token: client.token })).purchaseOffer,
+    (await execute(app(), Purchase, { input: { offerId: offer(offerName, kind).id, beneficiaryId, promoCode } }, { token: client.token })).purchaseOffer,
     'PurchaseOfferSuccess',
   ).order;
 }
 
 async function pay(orderId: string, amountCents: number, method: 'CASH' | 'CHEQUE' | 'ANCV' | 'SPORT_PASS' | 'CREDIT_NOTE' = 'CASH', creditNoteId?: string) {
-  return (await execute(app, RecordPayment, { input: { orderId, method, amountCents, creditNoteId, reference: 'guichet' } }, { token: admin.token }))
+  return (await execute(app(), RecordPayment, { input: { orderId, method, amountCents, creditNoteId, reference: 'guichet' } }, { token: admin.token }))
     .recordPayment;
 }
 
@@ -507,7 +343,7 @@ async function buyAtDesk(client: Client, offerName: string, beneficiaryId: strin
 }
 
 async function book(client: Client, sessionId: string, beneficiaryId: string, extra: { entitlementId?: string; joinWaitlistIfFull?: boolean } = {}) {
-  return (await execute(app, Book, { input: { sessionId, beneficiaryId, ...extra } }, { token: client.token })).bookSession;
+  return (await execute(app(), Book, { input: { sessionId, beneficiaryId, ...extra } }, { token: client.token })).bookSession;
 }
 
 async function booked(client: Client, sessionId: string, beneficiaryId: string) {
@@ -515,24 +351,14 @@ async function booked(client: Client, sessionId: string, beneficiaryId: string) 
 }
 
 async function cancel(client: Client, bookingId: string) {
-  return success((await execute(app, Cancel, { input: { bookingId } }, { token: client.token })).cancelBooking, 'CancelBookingSuccess');
+  return success((await execute(app(), Cancel, { input: { bookingId } }, { token: client.token })).cancelBooking, 'CancelBookingSuccess');
 }
 
-const mine = async (client: Client) => (await execute(app, Mine, {}, { token: client.token })).viewer!;
+const mine = async (client: Client) => (await execute(app(), Mine, {}, { token: client.token })).viewer!;
 
 /** Sends the queued emails (one second later) and returns the texts of a template sent to an address. */
 async function emails(to: string, template: string): Promise<string[]> {
-  await advanceTo((await now()).plus({ seconds: 1 }));
-  const rows = await prisma.outboxEmail.findMany({ where: { toAddress: to, template } });
-  if (rows.length === 0) throw new Error(`no ${template} email to ${to}`);
-  return Promise.all(
-    rows.map(async (row) => {
-      expect(row.status).toBe('SENT');
-      const eml = await readFile(join(dataDir, 'mail', `${row.id}.eml`), 'utf8');
-      const decoded = eml.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-      return Buffer.from(decoded, 'latin1').toString('utf8');
-    }),
-  );
+  return (await sentEmails(scenario.dataDir, async () => advanceTo((await now()).plus({ seconds: 1 })), to, template)).map((email) => email.text);
 }
 
 /** The one email of a template sent to an address. */
@@ -540,27 +366,6 @@ async function lastEmail(to: string, template: string): Promise<{ text: string }
   const texts = await emails(to, template);
   expect(texts).toHaveLength(1);
   return { text: texts[0]! };
-}
-
-function stripeEvent(type: string, intent: FakePaymentIntent) {
-  return {
-    id: `evt_${Math.random().toString(36).slice(2)}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object: intent },
-  };
-}
-
-async function postStripeEvent(event: object): Promise<number> {
-  const payload = JSON.stringify(event);
-  const signature = signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-  const response = await fetch(`${base}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
-  return response.status;
 }
 
 /** The ledger of every lot sums to its balance. */
@@ -571,8 +376,8 @@ async function expectLedgersIntact(client: Client) {
 }
 
 beforeAll(async () => {
-  organization = await loadOrganization();
-  offers = await loadOffers();
+  organization = await demoOrganization(app(), 'aquababyclub');
+  offers = organization.offers;
   admin = await logIn(DEMO_ACCOUNT.email, DEMO_ACCOUNT.password);
   demoMember = await logIn(DEMO_MEMBER.email, DEMO_MEMBER.password);
 });
@@ -605,11 +410,11 @@ describe('the demo organisation states its terms as policies', () => {
 describe('§7 Réservation: an account, a login, credits and a free seat', () => {
   it('§7 "réservation obligatoire préalable sur le compte": booking needs a login with the email and the personal password', async () => {
     const sessionId = await sessionAt(ADULT_CLASS, (await now()).plus({ days: 2 }).set({ hour: 12, minute: 0, second: 0, millisecond: 0 }));
-    const anonymous = await request(app, Book, { input: { sessionId, beneficiaryId: sessionId } });
+    const anonymous = await request(app(), Book, { input: { sessionId, beneficiaryId: sessionId } });
     expect(JSON.stringify(anonymous)).toContain('UNAUTHENTICATED');
 
     const client = await signUp();
-    const wrong = (await execute(app, LogIn, { input: { email: client.email, password: 'pas le bon' } })).logIn;
+    const wrong = (await execute(app(), LogIn, { input: { email: client.email, password: 'pas le bon' } })).logIn;
     expect(wrong).toMatchObject({ code: 'INVALID_CREDENTIALS' });
     // The login is the email, whatever its case.
     await logIn(client.email.toUpperCase(), client.password);
@@ -617,16 +422,15 @@ describe('§7 Réservation: an account, a login, credits and a free seat', () =>
 
   it('§7 "mot de passe oublié": a new password is chosen through the emailed link, and the old one stops working', async () => {
     const client = await signUp();
-    success((await execute(app, RequestReset, { input: { email: client.email } })).requestPasswordReset, 'RequestPasswordResetSuccess');
-    // The link is issued after the answer (same timing for unknown emails): wait for it.
-    await settlePasswordWork();
+    success((await execute(app(), RequestPasswordReset, { input: { email: client.email } })).requestPasswordReset, 'RequestPasswordResetSuccess');
+    // The link is issued after the answer (same timing for unknown emails): lastEmail waits for it.
     const email = await lastEmail(client.email, 'password-reset');
-    const token = decodeURIComponent(/\/reset-password\?token=([A-Za-z0-9_%-]+)/.exec(email.text)![1]!);
+    const token = resetLinkToken(email.text);
     success(
-      (await execute(app, ResetPassword, { input: { token, password: 'un nouveau mot de passe' } })).resetPassword,
+      (await execute(app(), ResetPassword, { input: { token, password: 'un nouveau mot de passe' } })).resetPassword,
       'ResetPasswordSuccess',
     );
-    expect((await execute(app, LogIn, { input: { email: client.email, password: client.password } })).logIn).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect((await execute(app(), LogIn, { input: { email: client.email, password: client.password } })).logIn).toMatchObject({ code: 'INVALID_CREDENTIALS' });
     await logIn(client.email, 'un nouveau mot de passe');
   });
 
@@ -650,7 +454,7 @@ describe('§7 Réservation: an account, a login, credits and a free seat', () =>
     const sessionId = await sessionAt(CHILD_CLASS, day.plus({ days: 3 }).set({ hour: 16 }));
     // Staff reduce the class to one place (a coach is missing), so it is full after one booking.
     success(
-      (await execute(app, ChangeCapacity, { input: { sessionId, capacity: 1 } }, { token: admin.token })).changeSessionCapacity,
+      (await execute(app(), ChangeCapacity, { input: { sessionId, capacity: 1 } }, { token: admin.token })).changeSessionCapacity,
       'ChangeSessionCapacitySuccess',
     );
     const leo = (await mine(demoMember)).beneficiaries.find((b) => b.firstName === 'Léo')!.id;
@@ -667,7 +471,7 @@ describe('§7 Réservation: an account, a login, credits and a free seat', () =>
     await cancel(demoMember, first.id);
     const [seatOffer] = (await mine(client)).waitlistOffers;
     expect(seatOffer).toMatchObject({ status: 'OPEN', session: { id: sessionId } });
-    const claimed = success((await execute(app, ClaimOffer, { input: { offerId: seatOffer!.id } }, { token: client.token })).claimWaitlistOffer, 'ClaimWaitlistOfferSuccess');
+    const claimed = success((await execute(app(), ClaimOffer, { input: { offerId: seatOffer!.id } }, { token: client.token })).claimWaitlistOffer, 'ClaimWaitlistOfferSuccess');
     expect(claimed.booking).toMatchObject({ status: 'CONFIRMED', beneficiary: { firstName: 'Lina' } });
     const lot = (await mine(client)).entitlements[0]!;
     expect(lot.creditsRemaining).toBe(9);
@@ -766,11 +570,11 @@ describe('§8 Annulation', () => {
 
     // The parent cannot restore it themselves; staff do, on the certificate, once.
     const input = { bookingId: tooLate.id, note: 'Certificat médical du Dr Hoarau' };
-    expect((await execute(app, RestoreCredit, { input }, { token: parent.token })).restoreCredit).toMatchObject({ code: 'FORBIDDEN' });
-    const restored = success((await execute(app, RestoreCredit, { input }, { token: admin.token })).restoreCredit, 'RestoreCreditSuccess');
+    expect((await execute(app(), RestoreCredit, { input }, { token: parent.token })).restoreCredit).toMatchObject({ code: 'FORBIDDEN' });
+    const restored = success((await execute(app(), RestoreCredit, { input }, { token: admin.token })).restoreCredit, 'RestoreCreditSuccess');
     expect(restored.booking).toMatchObject({ status: 'LATE_CANCELLED', entitlement: { creditsRemaining: 10 } });
     expect(restored.booking.creditRestoredAt).not.toBeNull();
-    expect((await execute(app, RestoreCredit, { input }, { token: admin.token })).restoreCredit).toMatchObject({ code: 'CREDIT_NOT_RESTORABLE' });
+    expect((await execute(app(), RestoreCredit, { input }, { token: admin.token })).restoreCredit).toMatchObject({ code: 'CREDIT_NOT_RESTORABLE' });
     await expectLedgersIntact(parent);
   });
 
@@ -785,7 +589,7 @@ describe('§8 Annulation', () => {
     expect((await mine(parent)).entitlements[0]!.creditsRemaining).toBe(9);
 
     success(
-      (await execute(app, CancelSession, { input: { sessionId, reason: 'Coach absent' } }, { token: admin.token })).cancelSession,
+      (await execute(app(), CancelSession, { input: { sessionId, reason: 'Coach absent' } }, { token: admin.token })).cancelSession,
       'CancelSessionSuccess',
     );
     expect((await mine(parent)).entitlements[0]!.creditsRemaining).toBe(10);
@@ -839,7 +643,7 @@ describe('§3, §4, §6: ordering and paying', () => {
     success(
       (
         await execute(
-          app,
+          app(),
           CreatePromoCode,
           { input: { organizationId: organization.id, code: 'RENTREE', percentOff: 20, maxRedemptions: 1 } },
           { token: admin.token },
@@ -853,7 +657,7 @@ describe('§3, §4, §6: ordering and paying', () => {
     expect(order).toMatchObject({ promoCode: 'RENTREE', subtotal: { amountCents: 15_000 }, discount: { amountCents: 3_000 }, total: { amountCents: 12_000 } });
     const other = await signUp();
     const otherSelf = await addBeneficiary(other, 'Maëva');
-    const refused = (await execute(app, Purchase, { input: { offerId: offer(CARNET).id, beneficiaryId: otherSelf, promoCode: 'RENTREE' } }, { token: other.token }))
+    const refused = (await execute(app(), Purchase, { input: { offerId: offer(CARNET).id, beneficiaryId: otherSelf, promoCode: 'RENTREE' } }, { token: other.token }))
       .purchaseOffer;
     expect(refused).toMatchObject({ code: 'PROMO_CODE_INVALID' });
   });
@@ -863,16 +667,16 @@ describe('§3, §4, §6: ordering and paying', () => {
     const self = await addBeneficiary(client, 'Maëva');
     const order = await purchase(client, CARNET, self);
     const started = success(
-      (await execute(app, StartSepa, { input: { orderId: order.id, amountCents: 15_000 } }, { token: client.token })).startSepaPayment,
+      (await execute(app(), StartSepaPayment, { input: { orderId: order.id, amountCents: 15_000 } }, { token: client.token })).startSepaPayment,
       'StartSepaPaymentSuccess',
     );
     const intentId = started.clientSecret.split('_secret_')[0]!;
-    expect(await postStripeEvent(stripeEvent('payment_intent.processing', fake.transition(intentId, 'processing')))).toBe(200);
-    expect((await execute(app, OrderNode, { id: order.id }, { token: client.token })).node).toMatchObject({ status: 'PENDING', amountDue: { amountCents: 15_000 } });
+    expect(await scenario.stripeEvent('payment_intent.processing', scenario.stripe().transition(intentId, 'processing'))).toBe(200);
+    expect((await execute(app(), OrderNode, { id: order.id }, { token: client.token })).node).toMatchObject({ status: 'PENDING', amountDue: { amountCents: 15_000 } });
     expect((await mine(client)).entitlements).toEqual([]);
 
-    expect(await postStripeEvent(stripeEvent('payment_intent.succeeded', fake.transition(intentId, 'succeeded')))).toBe(200);
-    expect((await execute(app, OrderNode, { id: order.id }, { token: client.token })).node).toMatchObject({
+    expect(await scenario.stripeEvent('payment_intent.succeeded', scenario.stripe().transition(intentId, 'succeeded'))).toBe(200);
+    expect((await execute(app(), OrderNode, { id: order.id }, { token: client.token })).node).toMatchObject({
       status: 'PAID',
       payments: [{ method: 'SEPA_DEBIT', status: 'SUCCEEDED' }],
     });
@@ -884,13 +688,13 @@ describe('§3, §4, §6: ordering and paying', () => {
     const self = await addBeneficiary(client, 'Maëva');
     const order = await purchase(client, DISCOVERY, self);
     const started = success(
-      (await execute(app, StartCard, { input: { orderId: order.id, amountCents: 1_500 } }, { token: client.token })).startCardPayment,
+      (await execute(app(), StartCardPayment, { input: { orderId: order.id, amountCents: 1_500 } }, { token: client.token })).startCardPayment,
       'StartCardPaymentSuccess',
     );
     expect(started.order.status).toBe('PENDING');
     const intentId = started.clientSecret.split('_secret_')[0]!;
-    expect(await postStripeEvent(stripeEvent('payment_intent.succeeded', fake.transition(intentId, 'succeeded')))).toBe(200);
-    expect((await execute(app, OrderNode, { id: order.id }, { token: client.token })).node).toMatchObject({
+    expect(await scenario.stripeEvent('payment_intent.succeeded', scenario.stripe().transition(intentId, 'succeeded'))).toBe(200);
+    expect((await execute(app(), OrderNode, { id: order.id }, { token: client.token })).node).toMatchObject({
       status: 'PAID',
       payments: [{ method: 'CARD', status: 'SUCCEEDED', amount: { amountCents: 1_500 } }],
     });
@@ -903,16 +707,16 @@ describe('§3, §4, §6: ordering and paying', () => {
     const self = await addBeneficiary(client, 'Maëva');
     const order = await purchase(client, CARNET, self);
     // The client cannot record a payment nor issue a credit note.
-    const byClient = await execute(app, RecordPayment, { input: { orderId: order.id, method: 'CASH', amountCents: 100 } }, { token: client.token });
+    const byClient = await execute(app(), RecordPayment, { input: { orderId: order.id, method: 'CASH', amountCents: 100 } }, { token: client.token });
     expect(byClient.recordPayment).toMatchObject({ code: 'FORBIDDEN' });
     const noteInput = { organizationId: organization.id, memberEmail: client.email, amountCents: 4_000, reason: 'Geste commercial' };
-    expect((await execute(app, IssueCreditNote, { input: noteInput }, { token: client.token })).issueCreditNote).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await execute(app(), IssueCreditNote, { input: noteInput }, { token: client.token })).issueCreditNote).toMatchObject({ code: 'FORBIDDEN' });
 
     expect(success(await pay(order.id, 5_000, 'ANCV'), 'RecordPaymentSuccess').order).toMatchObject({ status: 'PARTIALLY_PAID', amountDue: { amountCents: 10_000 } });
     success(await pay(order.id, 3_000, 'SPORT_PASS'), 'RecordPaymentSuccess');
     success(await pay(order.id, 2_000, 'CHEQUE'), 'RecordPaymentSuccess');
     success(await pay(order.id, 1_000, 'CASH'), 'RecordPaymentSuccess');
-    const note = success((await execute(app, IssueCreditNote, { input: noteInput }, { token: admin.token })).issueCreditNote, 'IssueCreditNoteSuccess').creditNote;
+    const note = success((await execute(app(), IssueCreditNote, { input: noteInput }, { token: admin.token })).issueCreditNote, 'IssueCreditNoteSuccess').creditNote;
     // Credit notes are valid one year (creditNoteValidityDays 365).
     expect(local(note.expiresAt).diff(local(note.issuedAt), 'days').days).toBeCloseTo(365, 0);
     const paid = success(await pay(order.id, 4_000, 'CREDIT_NOTE', note.id), 'RecordPaymentSuccess').order;
@@ -933,7 +737,7 @@ describe('§3, §4, §6: ordering and paying', () => {
     expect(receipts.some((text) => text.includes(CARNET) && text.includes(`Facture n° ${first.invoiceNumber}`))).toBe(true);
     expect(receipts.some((text) => text.includes(PRIVATE_OFFER) && text.includes(`Facture n° ${second.invoiceNumber}`))).toBe(true);
     const url = new URL(second.invoiceUrl!);
-    const response = await fetch(`${base}${url.pathname}${url.search}`);
+    const response = await fetch(`${scenario.origin()}${url.pathname}${url.search}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/pdf');
     const text = pdfText(Buffer.from(await response.arrayBuffer()));
@@ -945,7 +749,7 @@ describe('§3, §4, §6: ordering and paying', () => {
     const client = await signUp();
     const self = await addBeneficiary(client, 'Maëva');
     const order = await purchase(client, CARNET, self);
-    const cancelled = success((await execute(app, CancelOrder, { input: { orderId: order.id } }, { token: admin.token })).cancelOrder, 'CancelOrderSuccess');
+    const cancelled = success((await execute(app(), CancelOrder, { input: { orderId: order.id } }, { token: admin.token })).cancelOrder, 'CancelOrderSuccess');
     expect(cancelled.order.status).toBe('CANCELLED');
     expect(await pay(order.id, 15_000)).toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
     expect((await buyAtDesk(client, CARNET, self)).status).toBe('PAID');
@@ -958,12 +762,12 @@ describe('§17 Cours découverte', () => {
     const self = await addBeneficiary(client, 'Maëva');
     const baby = await addBeneficiary(client, 'Tom', 12);
     await buyAtDesk(client, DISCOVERY, self);
-    const again = (await execute(app, Purchase, { input: { offerId: offer(DISCOVERY).id, beneficiaryId: baby } }, { token: client.token })).purchaseOffer;
+    const again = (await execute(app(), Purchase, { input: { offerId: offer(DISCOVERY).id, beneficiaryId: baby } }, { token: client.token })).purchaseOffer;
     expect(again).toMatchObject({ code: 'DISCOVERY_ALREADY_USED' });
 
     // The demo member already bought Carnets here: not a new client.
     const camille = (await mine(demoMember)).beneficiaries.find((b) => b.firstName === 'Camille')!.id;
-    const old = (await execute(app, Purchase, { input: { offerId: offer(DISCOVERY).id, beneficiaryId: camille } }, { token: demoMember.token })).purchaseOffer;
+    const old = (await execute(app(), Purchase, { input: { offerId: offer(DISCOVERY).id, beneficiaryId: camille } }, { token: demoMember.token })).purchaseOffer;
     expect(old).toMatchObject({ code: 'DISCOVERY_NEW_CLIENTS_ONLY' });
   });
 });
@@ -975,26 +779,26 @@ describe('§15 Protection des données', () => {
     const order = await buyAtDesk(client, CARNET, self);
 
     expect(
-      success((await execute(app, UpdateProfile, { input: { phone: '+262 692 00 00 00', marketingConsent: true } }, { token: client.token })).updateProfile, 'UpdateProfileSuccess')
+      success((await execute(app(), UpdateProfile, { input: { phone: '+262 692 00 00 00', marketingConsent: true } }, { token: client.token })).updateProfile, 'UpdateProfileSuccess')
         .viewer,
     ).toMatchObject({ phone: '+262 692 00 00 00', marketingConsent: true });
     // "Le Client peut se désinscrire à tout moment".
     expect(
-      success((await execute(app, UpdateProfile, { input: { marketingConsent: false } }, { token: client.token })).updateProfile, 'UpdateProfileSuccess').viewer,
+      success((await execute(app(), UpdateProfile, { input: { marketingConsent: false } }, { token: client.token })).updateProfile, 'UpdateProfileSuccess').viewer,
     ).toMatchObject({ marketingConsent: false });
 
-    const { url } = success((await execute(app, ExportMyData, {}, { token: client.token })).exportMyData, 'ExportMyDataSuccess');
+    const { url } = success((await execute(app(), ExportMyData, {}, { token: client.token })).exportMyData, 'ExportMyDataSuccess');
     const link = new URL(url);
-    const exported = await (await fetch(`${base}${link.pathname}${link.search}`)).text();
+    const exported = await (await fetch(`${scenario.origin()}${link.pathname}${link.search}`)).text();
     expect(exported).toContain(client.email);
     expect(exported).toContain(CARNET);
 
-    success((await execute(app, DeleteAccount, { input: { password: client.password } }, { token: client.token })).requestAccountDeletion, 'RequestAccountDeletionSuccess');
+    success((await execute(app(), DeleteAccount, { input: { password: client.password } }, { token: client.token })).requestAccountDeletion, 'RequestAccountDeletionSuccess');
     const kept = await prisma.order.findUniqueOrThrow({ where: { id: uuid(order.id) }, include: { member: true } });
     expect(kept).toMatchObject({ status: 'PAID', invoiceNumber: order.invoiceNumber });
     expect(kept.member.email).not.toBe(client.email);
     expect(kept.member.firstName).toBe('');
-    expect((await execute(app, LogIn, { input: { email: client.email, password: client.password } })).logIn).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect((await execute(app(), LogIn, { input: { email: client.email, password: client.password } })).logIn).toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 });
 
@@ -1004,7 +808,7 @@ describe('§11 Droit de rétractation', () => {
     const client = await signUp();
     const self = await addBeneficiary(client, 'Maëva');
     const [withdrawn, used, late] = [await buyAtDesk(client, CARNET, self), await buyAtDesk(client, CARNET, self), await buyAtDesk(client, CARNET, self)];
-    const withdraw = async (orderId: string) => (await execute(app, Withdraw, { input: { orderId } }, { token: client.token })).requestWithdrawal;
+    const withdraw = async (orderId: string) => (await execute(app(), Withdraw, { input: { orderId } }, { token: client.token })).requestWithdrawal;
 
     // "si le Client demande à commencer l’exécution (ex. réserver/consommer un premier cours)": a
     // class booked with the second pack, even cancelled, ends its right.
@@ -1051,7 +855,7 @@ describe('§1.2, §9.2, §12, §12A: monthly passes over the months', () => {
     success(await pay(order.id, order.total.amountCents), 'RecordPaymentSuccess');
   };
   const pause = async (client: Client, input: { subscriptionId: string; startsOn: string; months: number; medical?: boolean; acceptTermination?: boolean }) =>
-    (await execute(app, Pause, { input }, { token: client.token, locale: 'en' })).pauseSubscription;
+    (await execute(app(), Pause, { input }, { token: client.token, locale: 'en' })).pauseSubscription;
 
   beforeAll(async () => {
     const day = await nextMorning();
@@ -1103,7 +907,7 @@ describe('§1.2, §9.2, §12, §12A: monthly passes over the months', () => {
   it('§12 termination asked less than a month before the anniversary: "reconduit pour un nouveau cycle d’un mois"; with commitment, at its end', async () => {
     await advanceTo(anchor.plus({ days: 5, hours: 9 }));
     const terminate = async (client: Subscriber) =>
-      success((await execute(app, Terminate, { input: { subscriptionId: client.subscriptionId } }, { token: client.token })).terminateSubscription, 'TerminateSubscriptionSuccess')
+      success((await execute(app(), Terminate, { input: { subscriptionId: client.subscriptionId } }, { token: client.token })).terminateSubscription, 'TerminateSubscriptionSuccess')
         .subscription;
     const free = await terminate(leaving);
     expect(free.status).toBe('ACTIVE');
@@ -1200,12 +1004,12 @@ describe('§9.1–9.2 Durée de validité des packs', () => {
       ['GRANT', 10],
       ['EXPIRE', -10],
     ]);
-    expect((await execute(app, OrderNode, { id: order.id }, { token: client.token })).node).toMatchObject({ status: 'PAID' });
+    expect((await execute(app(), OrderNode, { id: order.id }, { token: client.token })).node).toMatchObject({ status: 'PAID' });
     const sessionId = await sessionAt(ADULT_CLASS, (await now()).plus({ days: 1 }).set({ hour: 12, minute: 0 }));
     expect(await book(client, sessionId, self)).toMatchObject({ code: 'NO_CREDIT' });
     // §9.2 an extension asked after the end of validity "sera irrecevable".
     const input = { entitlementId: expired.id, days: 60, reason: 'Certificat médical : inaptitude de 2 mois' };
-    expect((await execute(app, ExtendValidity, { input }, { token: admin.token })).extendValidity).toMatchObject({ code: 'EXTENSION_NOT_ALLOWED' });
+    expect((await execute(app(), ExtendValidity, { input }, { token: admin.token })).extendValidity).toMatchObject({ code: 'EXTENSION_NOT_ALLOWED' });
   });
 
   it('§9.2 "prolongée sans frais en cas d’inaptitude physique … de plus d’un (1) mois", asked before the end, granted by staff', async () => {
@@ -1215,8 +1019,8 @@ describe('§9.1–9.2 Durée de validité des packs', () => {
     await buyAtDesk(client, CARNET, self);
     const [lot] = (await mine(client)).entitlements;
     const input = { entitlementId: lot!.id, days: 60, reason: 'Certificat médical : inaptitude de 2 mois' };
-    expect((await execute(app, ExtendValidity, { input }, { token: client.token })).extendValidity).toMatchObject({ code: 'FORBIDDEN' });
-    const extended = success((await execute(app, ExtendValidity, { input }, { token: admin.token })).extendValidity, 'ExtendValiditySuccess').entitlement;
+    expect((await execute(app(), ExtendValidity, { input }, { token: client.token })).extendValidity).toMatchObject({ code: 'FORBIDDEN' });
+    const extended = success((await execute(app(), ExtendValidity, { input }, { token: admin.token })).extendValidity, 'ExtendValiditySuccess').entitlement;
     expect(ms(extended.validUntil)).toBe(local(lot!.validUntil).plus({ days: 60 }).toMillis());
     expect(extended.extensions).toMatchObject([{ reason: input.reason }]);
     expect(ms(extended.extensions[0]!.newValidUntil)).toBe(ms(extended.validUntil));

@@ -5,7 +5,20 @@ import { DEMO_MEMBER, topUpDemoTimetable } from '../../src/demo/seed.js';
 import { graphql } from '../gql/index.js';
 import { execute, request, success } from '../support/app.js';
 import { ms, testClock } from '../support/clock.js';
-import { type Client, demoOrganization, demoScenarioApp, demoSession, emailsTo, logInDemo, newClient } from '../support/demo-scenario.js';
+import {
+  CancelBooking,
+  type Client,
+  CreatePromoCode,
+  demoOrganization,
+  demoScenarioApp,
+  demoSession,
+  ExportMyData,
+  logInDemo,
+  newClient,
+  StartCardPayment,
+  StartSepaPayment,
+} from '../support/demo-scenario.js';
+import { emailsTo } from '../support/emails.js';
 import { pdfText } from '../support/pdf.js';
 
 // Seed 004 (Swim Stars, conditions générales de vente), driven through the API on the demo
@@ -72,26 +85,6 @@ const PayAtDesk = graphql(`
   }
 `);
 
-const PayByCard = graphql(`
-  mutation SwimPayByCard($input: StartCardPaymentInput!) {
-    startCardPayment(input: $input) {
-      __typename
-      ... on StartCardPaymentSuccess { clientSecret order { status } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const PayBySepa = graphql(`
-  mutation SwimPayBySepa($input: StartSepaPaymentInput!) {
-    startSepaPayment(input: $input) {
-      __typename
-      ... on StartSepaPaymentSuccess { clientSecret order { status } }
-      ... on Error { code message }
-    }
-  }
-`);
-
 const OrderState = graphql(`
   query SwimOrderState($id: ID!) {
     node(id: $id) { ... on Order { status invoiceNumber invoiceUrl amountDue { amountCents } payments { method status } } }
@@ -116,16 +109,6 @@ const Book = graphql(`
     bookSession(input: $input) {
       __typename
       ... on BookSessionSuccess { booking { id status freeCancellationUntil entitlement { offer { name } } } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const Cancel = graphql(`
-  mutation SwimCancel($input: CancelBookingInput!) {
-    cancelBooking(input: $input) {
-      __typename
-      ... on CancelBookingSuccess { creditReturned booking { status } }
       ... on Error { code message }
     }
   }
@@ -207,26 +190,6 @@ const IssueCreditNote = graphql(`
   }
 `);
 
-const CreatePromoCode = graphql(`
-  mutation SwimCreatePromoCode($input: CreatePromoCodeInput!) {
-    createPromoCode(input: $input) {
-      __typename
-      ... on CreatePromoCodeSuccess { promoCode { code } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const ExportMyData = graphql(`
-  mutation SwimExportMyData {
-    exportMyData {
-      __typename
-      ... on ExportMyDataSuccess { url }
-      ... on Error { code message }
-    }
-  }
-`);
-
 const UpdateProfile = graphql(`
   mutation SwimUpdateProfile($input: UpdateProfileInput!) {
     updateProfile(input: $input) {
@@ -288,7 +251,7 @@ async function buy(client: Client, offerName: string, beneficiaryId?: string) {
 const book = async (client: Client, sessionId: string, options: { beneficiaryId?: string; entitlementId?: string } = {}) =>
   (await execute(app(), Book, { input: { sessionId, beneficiaryId: options.beneficiaryId ?? client.beneficiaryId, entitlementId: options.entitlementId } }, { token: client.token }))
     .bookSession;
-const cancel = async (client: Client, bookingId: string) => (await execute(app(), Cancel, { input: { bookingId } }, { token: client.token })).cancelBooking;
+const cancel = async (client: Client, bookingId: string) => (await execute(app(), CancelBooking, { input: { bookingId } }, { token: client.token })).cancelBooking;
 /**
  * The clock's next morning (10:00 Paris). The demo timetable reaches 14 days past each server start;
  * this file runs a year of the organisation's life, so it tops the timetable up as a start would.
@@ -421,7 +384,7 @@ describe('ordering and paying (3.2–3.4, 6.1)', () => {
   it('6.1 "Règlement par carte de crédit: le débit est effectué au moment de la confirmation"; 3.4 a summary email and invoices to download', async () => {
     const rita = await newClient(app(), 'Rita');
     const placed = success(await order(rita, 'Carte 20 cours'), 'PurchaseOfferSuccess').order;
-    const started = success((await execute(app(), PayByCard, { input: { orderId: placed.id, amountCents: 36_000 } }, { token: rita.token })).startCardPayment, 'StartCardPaymentSuccess');
+    const started = success((await execute(app(), StartCardPayment, { input: { orderId: placed.id, amountCents: 36_000 } }, { token: rita.token })).startCardPayment, 'StartCardPaymentSuccess');
     expect(started.order.status).toBe('PENDING');
     const intentId = started.clientSecret.split('_secret_')[0]!;
     expect(await scenario.stripeEvent('payment_intent.succeeded', scenario.stripe().transition(intentId, 'succeeded'))).toBe(200);
@@ -439,7 +402,7 @@ describe('ordering and paying (3.2–3.4, 6.1)', () => {
   it('3.3 "Dans le cas d’un paiement par prélèvement SEPA, le paiement sera définitif après l’acceptation du paiement par votre banque"', async () => {
     const sam = await newClient(app(), 'Sam');
     const placed = success(await order(sam, 'Carte 10 cours'), 'PurchaseOfferSuccess').order;
-    const started = success((await execute(app(), PayBySepa, { input: { orderId: placed.id, amountCents: 19_000 } }, { token: sam.token })).startSepaPayment, 'StartSepaPaymentSuccess');
+    const started = success((await execute(app(), StartSepaPayment, { input: { orderId: placed.id, amountCents: 19_000 } }, { token: sam.token })).startSepaPayment, 'StartSepaPaymentSuccess');
     const intentId = started.clientSecret.split('_secret_')[0]!;
     expect(await scenario.stripeEvent('payment_intent.processing', scenario.stripe().transition(intentId, 'processing'))).toBe(200);
     expect(await orderState(sam, placed.id)).toMatchObject({ status: 'PENDING', payments: [{ method: 'SEPA_DEBIT', status: 'PENDING' }] });
@@ -546,7 +509,7 @@ describe('1.2 "Abonnement: … un certain nombre de cours par période de 4 sema
     const placed = success(await order(uma, 'Abonnement 4 semaines'), 'PurchaseOfferSuccess').order;
     expect(placed.total).toEqual({ amountCents: 7_900, currency: 'EUR' });
     const started = success(
-      (await execute(app(), PayBySepa, { input: { orderId: placed.id, amountCents: 7_900, saveMandate: true } }, { token: uma.token })).startSepaPayment,
+      (await execute(app(), StartSepaPayment, { input: { orderId: placed.id, amountCents: 7_900, saveMandate: true } }, { token: uma.token })).startSepaPayment,
       'StartSepaPaymentSuccess',
     );
     const mandate = scenario.stripe().addPaymentMethod({ type: 'sepa_debit', last4: '3000' });

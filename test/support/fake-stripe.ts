@@ -37,6 +37,8 @@ export interface FakeStripe {
   intents: Map<string, FakePaymentIntent>;
   refunds: Map<string, Json>;
   customers: Map<string, Json>;
+  /** Payment methods by id, each with `customer` (null once detached). */
+  paymentMethods: Map<string, Json>;
   /** Registers a payment method (what Stripe.js would create in the browser); returns its id. */
   addPaymentMethod(method: { type: 'card'; brand: string; last4: string } | { type: 'sepa_debit'; last4: string }): string;
   /** Payment methods whose off-session confirmation is declined. */
@@ -143,6 +145,16 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       const paymentMethod = paymentMethods.get(methodMatch[1]!);
       return paymentMethod ? { status: 200, body: paymentMethod } : error(404, 'invalid_request_error', 'No such payment_method.', { code: 'resource_missing' });
     }
+    const detachMatch = /^\/v1\/payment_methods\/([^/]+)\/detach$/.exec(path);
+    if (method === 'POST' && detachMatch) {
+      const paymentMethod = paymentMethods.get(detachMatch[1]!);
+      if (!paymentMethod) return error(404, 'invalid_request_error', 'No such PaymentMethod.', { code: 'resource_missing' });
+      if (!paymentMethod.customer) {
+        return error(400, 'invalid_request_error', 'The payment method you provided is not attached to a customer so detachment is impossible.');
+      }
+      paymentMethod.customer = null;
+      return { status: 200, body: paymentMethod };
+    }
     if (method === 'POST' && path === '/v1/refunds') {
       const intent = intents.get(String(body.payment_intent));
       if (!intent || intent.status !== 'succeeded') return error(400, 'invalid_request_error', 'This PaymentIntent has no successful charge.');
@@ -193,14 +205,15 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     intents,
     refunds,
     customers,
+    paymentMethods,
     declining,
     addPaymentMethod(method) {
       const pmId = id('pm');
       paymentMethods.set(
         pmId,
         method.type === 'card'
-          ? { id: pmId, object: 'payment_method', type: 'card', card: { brand: method.brand, last4: method.last4 } }
-          : { id: pmId, object: 'payment_method', type: 'sepa_debit', sepa_debit: { last4: method.last4 } },
+          ? { id: pmId, object: 'payment_method', type: 'card', customer: null, card: { brand: method.brand, last4: method.last4 } }
+          : { id: pmId, object: 'payment_method', type: 'sepa_debit', customer: null, sepa_debit: { last4: method.last4 } },
       );
       return pmId;
     },
@@ -210,6 +223,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       if (options.paymentMethod) intent.payment_method = options.paymentMethod;
       intent.status = status;
       if (status === 'succeeded') intent.amount_received = intent.amount;
+      // Kept for later (setup_future_usage): Stripe attaches the method to the intent's customer.
+      const used = intent.payment_method ? paymentMethods.get(intent.payment_method) : undefined;
+      if (status === 'succeeded' && used && intent.setup_future_usage && intent.customer) used.customer = intent.customer;
       if (options.failure) intent.last_payment_error = { type: 'card_error', code: 'card_declined', message: options.failure };
       return { ...intent };
     },

@@ -68,10 +68,53 @@ const cases: Case[] = [
     en: { subject: 'Session cancelled: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['Reason: Bassin fermé', 'Your credit has been returned.'] },
   },
   {
+    template: 'session-changed',
+    payload: { bookingId: 'b1', beneficiary: 'Léa', waiting: false, previousStartsAt: winter.startsAt, coach: 'Marc', changes: ['time', 'coach'], ...summer },
+    fr: {
+      subject: 'Séance modifiée : Bébés nageurs, dim. 29 mars, 10:30',
+      facts: ['pour laquelle vous avez réservé (Léa)', 'Dimanche 29 mars 2026 à 10:30', 'Coach : Marc', 'Elle était prévue le samedi 28 mars 2026 à 10:30', 'vous pouvez annuler sans perdre votre crédit'],
+    },
+    en: {
+      subject: 'Session changed: Bébés nageurs, Sun 29 Mar, 10:30',
+      facts: ['a session you booked (Léa)', 'Sunday, 29 March 2026 at 10:30', 'Coach: Marc', 'It was planned for Saturday, 28 March 2026 at 10:30', 'you can cancel without losing your credit'],
+    },
+  },
+  {
+    template: 'session-changed',
+    payload: { waitlistEntryId: 'w1', beneficiary: 'Léa', waiting: true, previousStartsAt: summer.startsAt, coach: null, changes: ['venue'], ...summer },
+    fr: { subject: 'Séance modifiée : Bébés nageurs, dim. 29 mars, 10:30', facts: ["pour laquelle vous êtes en liste d'attente (Léa)", 'Piscine Jean Bouin', "Vous restez en liste d'attente"] },
+    en: { subject: 'Session changed: Bébés nageurs, Sun 29 Mar, 10:30', facts: ['you are on the waitlist for (Léa)', 'Piscine Jean Bouin', 'You stay on the waitlist'] },
+  },
+  {
     template: 'order-paid',
     payload: { orderId: 'o1', invoiceNumber: 42, totalCents: 12_550, currency: 'EUR', offer: 'Carnet 10 séances' },
     fr: { subject: 'Paiement reçu : facture n° 42', facts: ['Carnet 10 séances', 'Facture n° 42', 'Total : 125,50 €'] },
     en: { subject: 'Payment received: invoice no. 42', facts: ['Carnet 10 séances', 'Invoice no. 42', 'Total: €125.50'] },
+  },
+  {
+    template: 'order-refunded',
+    payload: {
+      orderId: 'o4', invoiceNumber: 43, amountCents: 3_400, currency: 'EUR', as: 'ORIGINAL_METHOD', reason: 'Prix affiché par erreur',
+      creditsTakenBack: 2, creditNoteExpiresAt: null, timeZone: 'Europe/Paris', methods: ['CARD'],
+    },
+    fr: {
+      subject: 'Remboursement de 34,00 € (facture n° 43)',
+      facts: ['Nous vous avons remboursé 34,00 € sur le moyen de paiement utilisé', 'Motif : Prix affiché par erreur', 'Les 2 crédits correspondants ont été retirés'],
+    },
+    en: {
+      subject: 'Refund of €34.00 (invoice no. 43)',
+      facts: ['We have refunded €34.00 to the payment method you used', 'Reason: Prix affiché par erreur', 'The 2 matching credits were removed'],
+    },
+  },
+  {
+    template: 'order-refunded',
+    // 004: a promotional purchase, compensated by a credit note valid one year (to 2 Dec 2027, Paris).
+    payload: {
+      orderId: 'o5', invoiceNumber: 44, amountCents: 8_000, currency: 'EUR', as: 'CREDIT_NOTE', reason: '',
+      creditsTakenBack: 1, creditNoteExpiresAt: '2027-12-01T23:30:00.000Z', timeZone: 'Europe/Paris', methods: ['CASH'],
+    },
+    fr: { subject: 'Remboursement de 80,00 € (facture n° 44)', facts: ["sous forme d'avoir, utilisable jusqu'au 2 décembre 2027", 'Le crédit correspondant a été retiré'] },
+    en: { subject: 'Refund of €80.00 (invoice no. 44)', facts: ['as a credit note, usable until 2 December 2027', 'The matching credit was removed'] },
   },
   {
     template: 'payment-link',

@@ -1,5 +1,5 @@
 import { ownedOrStaffed } from '../common/visibility.js';
-import { hoursBefore } from '../../domain/time.js';
+import { freeCancellationUntil } from '../../domain/booking.js';
 import type { BookingStatus } from '../../generated/prisma/enums.js';
 import { builder } from '../builder.js';
 
@@ -40,9 +40,9 @@ export const BookingRef = builder.prismaNode('Booking', {
     freeCancellationUntil: t.field({
       type: 'DateTime',
       description:
-        "Last instant to cancel (or move) without losing the credit: the activity's notice in elapsed hours before the start.",
-      select: { session: { select: { startsAt: true, activity: { select: { cancellationNoticeHours: true } } } } },
-      resolve: (booking) => hoursBefore(booking.session.startsAt, booking.session.activity.cancellationNoticeHours),
+        "Last instant to cancel (or move) without losing the credit: the activity's notice in elapsed hours before the start, or the start itself when staff changed the session (time, venue or coach) after it was booked.",
+      select: { createdAt: true, session: { select: { startsAt: true, changedAt: true, activity: { select: { cancellationNoticeHours: true } } } } },
+      resolve: (booking) => freeCancellationUntil(booking.session, booking.session.activity.cancellationNoticeHours, booking),
     }),
     entitlement: t.relation('entitlement', { nullable: true, description: 'The credits this booking was paid with.' }),
     order: t.relation('order', {

@@ -24,6 +24,8 @@ const ENTITY: Record<string, MessageKey> = {
   PromoCode: 'entity.promoCode',
   WebhookEndpoint: 'entity.webhookEndpoint',
   WebhookDelivery: 'entity.webhookDelivery',
+  SavedPaymentMethod: 'entity.paymentMethod',
+  Timetable: 'entity.timetable',
 };
 
 /**

@@ -48,3 +48,8 @@ export function visibleMember(id: string, context: Context) {
   const viewerId = context.viewer?.memberId ?? NOBODY;
   return { id, OR: [{ id: viewerId }, { memberships: { some: { organization: staffMembership(viewerId) } } }] };
 }
+
+/** A saved card or SEPA mandate: the viewer's own only (staff never see them). */
+export function ownPaymentMethod(id: string, context: Context) {
+  return { id, memberId: context.viewer?.memberId ?? NOBODY };
+}

@@ -26,6 +26,7 @@ export const LedgerReasonEnum = builder.enumType('LedgerReason', {
     HOLD: { description: 'A credit held while waiting on a waitlist.' },
     RELEASE: { description: 'A held credit released (left the waitlist, or it closed).' },
     ADJUSTMENT: { description: 'A correction by staff, with a note.' },
+    REFUND: { description: 'Credits taken back by a staff refund of the order that bought them (`refundOrder`).' },
   } satisfies Record<LedgerReason, unknown>,
 });
 

@@ -1,4 +1,5 @@
 import { ownerOnly } from '../member/types.js';
+import { ownPaymentMethod } from '../common/visibility.js';
 import {
   OnlinePaymentUnavailableError,
   OrderNotPayableError,
@@ -7,6 +8,8 @@ import {
 } from '../../domain/errors.js';
 import type { SavedPaymentMethodType } from '../../generated/prisma/enums.js';
 import { startOnlinePayment } from '../../services/payments.js';
+import { removePaymentMethod } from '../../services/payment-methods.js';
+import { MemberRef } from '../member/types.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
@@ -77,8 +80,12 @@ const SavedPaymentMethodTypeEnum = builder.enumType('SavedPaymentMethodType', {
   } satisfies Record<SavedPaymentMethodType, unknown>,
 });
 
-builder.prismaObject('SavedPaymentMethod', {
-  description: 'A card or SEPA mandate kept by Stripe for later payments; only its brand and last four digits are known here.',
+builder.prismaNode('SavedPaymentMethod', {
+  id: { field: 'id', description: 'Global ID (Relay): pass it to `removePaymentMethod`.' },
+  findUnique: ownPaymentMethod,
+  nullable: true,
+  description: 'A card or SEPA mandate kept by Stripe for later payments; only its brand and last four digits are known here. Visible to its member only.',
+  authScopes: (method) => ({ self: method.memberId }),
   fields: (t) => ({
     type: t.expose('type', { type: SavedPaymentMethodTypeEnum, description: 'Card or SEPA mandate.' }),
     brand: t.exposeString('brand', { nullable: true, description: 'Card brand (visa, mastercard…); null for SEPA.' }),
@@ -94,3 +101,22 @@ builder.prismaObjectField('Member', 'paymentMethods', (t) =>
     query: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] },
   }),
 );
+
+defineMutation('removePaymentMethod', {
+  description:
+    'The member removes one of their saved cards or SEPA mandates ("Mes infos de paiement"): it is detached from their Stripe customer and forgotten here. A subscription that renewed with it is then no longer charged automatically: its next renewals stay due, to pay online or at the desk. Someone else’s answers NOT_FOUND.',
+  authScopes: { loggedIn: true },
+  // A Stripe round trip.
+  complexity: 50,
+  input: (t) => ({
+    paymentMethodId: t.id({ required: true, description: 'The saved card or mandate (`viewer.paymentMethods`).' }),
+  }),
+  errors: [OnlinePaymentUnavailableError],
+  resolve: async (input, context) => ({
+    viewer: await removePaymentMethod(context, { paymentMethodId: decodeId(input.paymentMethodId, 'SavedPaymentMethod', 'paymentMethodId') }),
+  }),
+  success: {
+    description: 'The payment method is removed.',
+    fields: (t) => ({ viewer: t.field({ type: MemberRef, description: 'The member, without it in `paymentMethods`.', resolve: (r) => r.viewer }) }),
+  },
+});

@@ -12,7 +12,7 @@ export const OrderStatusEnum = builder.enumType('OrderStatus', {
     PENDING: { description: 'Nothing paid yet.' },
     PARTIALLY_PAID: { description: 'Some parts paid (hybrid payment, 001); `amountDue` is what remains.' },
     PAID: { description: 'Fully paid: invoiced, and its credits granted.' },
-    REFUNDED: { description: 'Withdrawn and refunded.' },
+    REFUNDED: { description: 'Refunded in full: withdrawn, a paid session cancelled in time, or refunded by staff (`refundOrder`).' },
     CANCELLED: { description: 'Cancelled before payment.' },
   } satisfies Record<OrderStatus, unknown>,
 });
@@ -69,6 +69,9 @@ export const PaymentRef = builder.prismaObject('Payment', {
   }),
 });
 
+/** Orders that take no more payments: nothing is due on them. */
+const SETTLED: OrderStatus[] = ['PAID', 'REFUNDED', 'CANCELLED'];
+
 const money = (field: 'totalCents' | 'subtotalCents' | 'discountCents' | 'paidCents', description: string) =>
   ({
     type: Money,
@@ -90,12 +93,13 @@ export const OrderRef = builder.prismaNode('Order', {
     subtotal: t.field(money('subtotalCents', 'Price before discount, tax included.')),
     discount: t.field(money('discountCents', 'Discount applied (promo code).')),
     total: t.field(money('totalCents', 'Total to pay, tax included.')),
-    paid: t.field(money('paidCents', 'Sum of the succeeded payments.')),
+    paid: t.field(money('paidCents', 'Sum of the succeeded payments, minus what was refunded of them (see `refunded`).')),
     amountDue: t.field({
       type: Money,
-      description: 'What remains to pay: always `total` minus what was paid.',
-      select: { totalCents: true, paidCents: true, currency: true },
-      resolve: (order) => ({ amountCents: amountDue(order), currency: order.currency }),
+      description:
+        'What remains to pay: `total` minus what was paid while the order takes payments; nothing once it is PAID (even when part of it was refunded since), REFUNDED or CANCELLED.',
+      select: { totalCents: true, paidCents: true, currency: true, status: true },
+      resolve: (order) => ({ amountCents: SETTLED.includes(order.status) ? 0 : amountDue(order), currency: order.currency }),
     }),
     payments: t.relation('payments', { description: 'Its payments, oldest first.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     invoiceNumber: t.exposeInt('invoiceNumber', {

@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { App } from '../../src/server.js';
+import { graphql } from '../gql/index.js';
+import { execute, startApp, success } from '../support/app.js';
+import { book, createCatalogue, memberWithCredits, scheduleSession, type TestMember } from '../support/factories.js';
+import { SqlStatementCounter } from '../support/sql-statement-counter.js';
+
+// Issue 13, regression guard: the SQL statements each hot path sends to PostgreSQL, counted on the
+// wire (BEGIN and COMMIT, raw queries and Prisma's alike) by a proxy between this server and the
+// database. A change that adds a statement to one of them fails here: make it cheaper, or change
+// the pinned number on purpose and say why in the commit.
+
+const PINNED = {
+  bookSession: 3,
+  cancelBooking: 21,
+  claimWaitlistOffer: 34,
+  schedule20: 4,
+  schedule200: 4,
+};
+
+let app: App;
+let counter: SqlStatementCounter;
+beforeAll(async () => {
+  counter = await SqlStatementCounter.start(inject('databaseUrl'));
+  app = await startApp({ databaseUrl: counter.url });
+});
+afterAll(async () => {
+  await app?.close();
+  await counter?.close();
+});
+
+const Book = graphql(`
+  mutation CountedBook($input: BookSessionInput!) {
+    bookSession(input: $input) {
+      __typename
+      ... on BookSessionSuccess { booking { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Cancel = graphql(`
+  mutation CountedCancel($input: CancelBookingInput!) {
+    cancelBooking(input: $input) {
+      __typename
+      ... on CancelBookingSuccess { creditReturned booking { status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Join = graphql(`
+  mutation CountedJoin($input: JoinWaitlistInput!) {
+    joinWaitlist(input: $input) {
+      __typename
+      ... on JoinWaitlistSuccess { waitlistEntry { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Offers = graphql(`
+  query CountedOffers {
+    viewer { waitlistOffers { id status } }
+  }
+`);
+
+const Claim = graphql(`
+  mutation CountedClaim($input: ClaimWaitlistOfferInput!) {
+    claimWaitlistOffer(input: $input) {
+      __typename
+      ... on ClaimWaitlistOfferSuccess { booking { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const CreateCoach = graphql(`
+  mutation CountedCreateCoach($input: CreateCoachInput!) {
+    createCoach(input: $input) {
+      __typename
+      ... on CreateCoachSuccess { coach { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const ScheduleWithCoach = graphql(`
+  mutation CountedScheduleSession($input: ScheduleSessionInput!) {
+    scheduleSession(input: $input) {
+      __typename
+      ... on ScheduleSessionSuccess { session { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Schedule = graphql(`
+  query CountedSchedule($organizationId: ID!, $first: Int!) {
+    sessions(filter: { organizationId: $organizationId }, first: $first) {
+      edges { cursor node { id startsAt endsAt capacity seatsLeft waitlistLength status
+        activity { id name } venue { id name city } coach { id displayName } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+/** The statements one request sent, with its answer. Nothing else runs on this server meanwhile. */
+async function counted<T>(work: () => Promise<T>): Promise<{ statements: number; sql: string[]; answer: T }> {
+  let answer!: T;
+  const { count, statements } = await counter.during(async () => {
+    answer = await work();
+  });
+  return { statements: count, sql: statements, answer };
+}
+
+/** Fails with the SQL listed, so whoever changed the count sees what was sent. */
+function expectStatements(name: keyof typeof PINNED, result: { statements: number; sql: string[] }) {
+  expect(result.statements, `${name} sent:\n${result.sql.map((sql, k) => `${k + 1}. ${sql.replace(/\s+/g, ' ').slice(0, 160)}`).join('\n')}`).toBe(
+    PINNED[name],
+  );
+}
+
+describe('SQL statements per request (counted on the wire)', () => {
+  it('bookSession with a credit: its transaction, ledger entry and confirmation email included', async () => {
+    const catalogue = await createCatalogue(app);
+    const session = await scheduleSession(app, catalogue);
+    const member = await memberWithCredits(app, catalogue);
+    const warm = await scheduleSession(app, catalogue);
+    await book(app, member, warm.id, member.beneficiaryId);
+
+    const result = await counted(() => execute(app, Book, { input: { sessionId: session.id, beneficiaryId: member.beneficiaryId } }, { token: member.token }));
+    expect(success(result.answer.bookSession, 'BookSessionSuccess').booking.status).toBe('CONFIRMED');
+    expectStatements('bookSession', result);
+  });
+
+  it('cancelBooking in time: the credit comes back and the member is told', async () => {
+    const catalogue = await createCatalogue(app);
+    const session = await scheduleSession(app, catalogue);
+    const member = await memberWithCredits(app, catalogue);
+    const bookingId = await book(app, member, session.id, member.beneficiaryId);
+
+    const result = await counted(() => execute(app, Cancel, { input: { bookingId } }, { token: member.token }));
+    expect(success(result.answer.cancelBooking, 'CancelBookingSuccess')).toMatchObject({ creditReturned: true, booking: { status: 'CANCELLED' } });
+    expectStatements('cancelBooking', result);
+  });
+
+  it('claimWaitlistOffer: the seat freed for the waitlist becomes the claimant’s booking', async () => {
+    const catalogue = await createCatalogue(app);
+    const session = await scheduleSession(app, catalogue, { capacity: 1 });
+    const holder = await memberWithCredits(app, catalogue);
+    const waiter: TestMember & { beneficiaryId: string } = await memberWithCredits(app, catalogue);
+    const bookingId = await book(app, holder, session.id, holder.beneficiaryId);
+    success((await execute(app, Join, { input: { sessionId: session.id, beneficiaryId: waiter.beneficiaryId } }, { token: waiter.token })).joinWaitlist, 'JoinWaitlistSuccess');
+    success((await execute(app, Cancel, { input: { bookingId } }, { token: holder.token })).cancelBooking, 'CancelBookingSuccess');
+    const [offer] = (await execute(app, Offers, {}, { token: waiter.token })).viewer!.waitlistOffers;
+    expect(offer).toMatchObject({ status: 'OPEN' });
+
+    const result = await counted(() => execute(app, Claim, { input: { offerId: offer!.id } }, { token: waiter.token }));
+    expect(success(result.answer.claimWaitlistOffer, 'ClaimWaitlistOfferSuccess').booking.status).toBe('CONFIRMED');
+    expectStatements('claimWaitlistOffer', result);
+  });
+
+  it('the schedule with activity, venue, coach and seats: the same few statements for 20 and 200 sessions', async () => {
+    const catalogue = await createCatalogue(app);
+    const coach = success(
+      (await execute(app, CreateCoach, { input: { organizationId: catalogue.organization.id, displayName: 'Coach' } }, { token: catalogue.admin.token })).createCoach,
+      'CreateCoachSuccess',
+    ).coach;
+    const start = Date.now() + 48 * 3_600_000;
+    for (let batch = 0; batch < 200; batch += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, k) => {
+          const startsAt = new Date(start + (batch + k) * 3_600_000);
+          const input = {
+            activityId: catalogue.activity.id,
+            venueId: catalogue.venue.id,
+            coachId: coach.id,
+            startsAt: startsAt.toISOString(),
+            endsAt: new Date(startsAt.getTime() + 3_000_000).toISOString(),
+            capacity: 10,
+          };
+          success((await execute(app, ScheduleWithCoach, { input }, { token: catalogue.admin.token })).scheduleSession, 'ScheduleSessionSuccess');
+        }),
+      );
+    }
+    await execute(app, Schedule, { organizationId: catalogue.organization.id, first: 5 });
+
+    for (const [first, name] of [
+      [20, 'schedule20'],
+      [200, 'schedule200'],
+    ] as const) {
+      const result = await counted(() => execute(app, Schedule, { organizationId: catalogue.organization.id, first }));
+      const edges = result.answer.sessions.edges;
+      expect(edges).toHaveLength(first);
+      expect(edges.every((edge) => edge.node.coach?.displayName === 'Coach' && edge.node.venue.name === 'Pool' && edge.node.seatsLeft === 10)).toBe(true);
+      expectStatements(name, result);
+    }
+  }, 120_000);
+});
