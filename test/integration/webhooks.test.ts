@@ -131,6 +131,12 @@ const RequestDeletion = graphql(`
   }
 `);
 
+const UpdateSession = graphql(`
+  mutation WebhooksUpdateSession($input: UpdateSessionInput!) {
+    updateSession(input: $input) { __typename ... on Error { code message } }
+  }
+`);
+
 type Catalogue = Awaited<ReturnType<typeof createCatalogue>>;
 
 async function endpointFor(catalogue: Catalogue, events: string[], url = receiver.url) {
@@ -246,6 +252,27 @@ describe('an endpoint receives signed events (Standard Webhooks)', () => {
     const ofType = (type: string) => events.find((event) => event.payload.type === type)!;
     expect(ofType('session.changed').payload.data).toMatchObject({ session: { id: session.id, capacity: 8, status: 'SCHEDULED' }, changed: ['capacity'] });
     expect(ofType('session.cancelled').payload.data).toMatchObject({ session: { id: empty.id, status: 'CANCELLED' }, reason: 'Pool closed' });
+  });
+
+  it('sends session.changed when staff move a session (updateSession)', async () => {
+    receiver.respondWith(200);
+    const catalogue = await createCatalogue(app);
+    const endpoint = await endpointFor(catalogue, ['session.changed']);
+    const startsAt = (await clockNow()).plus({ days: 2 });
+    const session = await scheduleSession(app, catalogue, { startsAt: startsAt.toJSDate() });
+    const start = receiver.received.length;
+    const moved = startsAt.plus({ hours: 1 });
+    const result = await execute(
+      app,
+      UpdateSession,
+      { input: { sessionId: session.id, startsAt: moved.toJSDate().toISOString(), endsAt: moved.plus({ hours: 1 }).toJSDate().toISOString() } },
+      { token: catalogue.admin.token },
+    );
+    expect(result.updateSession.__typename).toBe('UpdateSessionSuccess');
+    await runDue();
+    await receiver.waitFor(start + 1);
+    const [event] = verified(endpoint.secret, start);
+    expect(event!.payload).toMatchObject({ type: 'session.changed', data: { session: { id: session.id, startsAt: moved.toUTC().toISO() }, changed: ['time'] } });
   });
 
   it('sends booking.cancelled for an erased account too, though the member is emailed nothing', async () => {
