@@ -74,6 +74,16 @@ const CancelSession = graphql(`
   }
 `);
 
+const UpdateSession = graphql(`
+  mutation CalUpdateSession($input: UpdateSessionInput!) {
+    updateSession(input: $input) {
+      __typename
+      ... on UpdateSessionSuccess { session { id startsAt } }
+      ... on Error { code message }
+    }
+  }
+`);
+
 const ChangeCapacity = graphql(`
   mutation CalCapacity($input: ChangeSessionCapacityInput!) {
     changeSessionCapacity(input: $input) {
@@ -256,6 +266,26 @@ describe("a member's calendar feed", () => {
     expect(rebooked.events.filter((event) => event.start === initial[0]!.start).map((event) => [event.uid, event.status])).toEqual([
       [bookingUid(again), 'CONFIRMED'],
     ]);
+
+    // Staff move the class a couple of hours later (to a whole hour: iCalendar counts in seconds):
+    // same UID, new time, a higher SEQUENCE.
+    const moved = new Date((Math.floor(new Date(one.startsAt).getTime() / 3_600_000) + 2) * 3_600_000);
+    success(
+      (
+        await execute(
+          app,
+          UpdateSession,
+          { input: { sessionId: one.id, startsAt: moved.toISOString(), endsAt: new Date(moved.getTime() + 3_600_000).toISOString() } },
+          { token: club.admin.token },
+        )
+      ).updateSession,
+      'UpdateSessionSuccess',
+    );
+    expect((await feedOf(url)).events.find((event) => event.uid === bookingUid(again))).toMatchObject({
+      status: 'CONFIRMED',
+      start: moved.toISOString(),
+      sequence: 2,
+    });
 
     // The organization cancels the other session: its booking is cancelled with it.
     success(
