@@ -24,6 +24,7 @@ import { serveScreen } from './screens/index.js';
 import { serveInvoice } from './services/invoices.js';
 import { serveMyDataExport } from './services/personal-data.js';
 import { serveCsvExport } from './services/exports.js';
+import { serveCalendar } from './services/calendars.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
 import { logger, yogaLogging } from './logger.js';
 import { uncachedErrors, useOperationLimits } from './operation-limits.js';
@@ -210,6 +211,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
         .then(async (served) => served || serveInvoice(url, res))
         .then(async (served) => served || serveMyDataExport(url, res, clock))
         .then(async (served) => served || serveCsvExport(url, res, clock))
+        .then(async (served) => served || serveCalendar(req, res, clock))
         .then((served) => {
           if (!served) yoga.handle(req, res);
         })

@@ -40,6 +40,7 @@ import './waitlist/mutations.js';
 import './waitlist/subscriptions.js';
 import './closure/types.js';
 import './closure/mutations.js';
+import './calendar/fields.js';
 import { TEST_CLOCK_FIELDS } from './clock/fields.js';
 
 builder.queryType({
