@@ -15,9 +15,16 @@ export interface StartedServer {
   stderr: string[];
 }
 
-/** Starts `src/main.ts` in a child process and resolves once it logs `server ready`. */
-export function startServer(env: Record<string, string | undefined>, children: ChildProcess[]): Promise<StartedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Starts `src/main.ts` in a child process (or another entry point, e.g. `['scripts/start.mjs']` as
+ * `npm start` runs it) and resolves once it logs `server ready`.
+ */
+export function startServer(
+  env: Record<string, string | undefined>,
+  children: ChildProcess[],
+  args: string[] = ['--import', 'tsx', 'src/main.ts'],
+): Promise<StartedServer> {
+  const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       PORT: '0',
