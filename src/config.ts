@@ -46,6 +46,10 @@ export interface Config {
   socketLimits: SocketLimitConfig;
   /** Largest request body accepted (GraphQL and webhooks); larger ones answer 413. */
   maxBodyBytes: number;
+  /** Serve Prometheus metrics on GET /metrics (METRICS=0 turns it off). */
+  metrics: boolean;
+  /** Bearer token GET /metrics requires (METRICS_TOKEN); undefined: no token asked. */
+  metricsToken: string | undefined;
 }
 
 export interface OperationLimitConfig {
@@ -143,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: origins(env.CORS_ORIGINS),
     graphiql: flag(env.GRAPHIQL, true),
     introspection: flag(env.INTROSPECTION, true),
+    metrics: flag(env.METRICS, true),
+    metricsToken: env.METRICS_TOKEN || undefined,
     socketLimits: {
       maxSubscriptionsPerSocket: positiveInteger(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 20),
       maxSocketsPerAddress: positiveInteger(env, 'WS_MAX_SOCKETS_PER_ADDRESS', 50),
