@@ -51,6 +51,10 @@ export interface Config {
    * (WEBHOOKS_ALLOW_PRIVATE=1): for tests and private networks only; off by default.
    */
   webhooksAllowPrivate: boolean;
+  /** Serve Prometheus metrics on GET /metrics (METRICS=0 turns it off). */
+  metrics: boolean;
+  /** Bearer token GET /metrics requires (METRICS_TOKEN); undefined: no token asked. */
+  metricsToken: string | undefined;
 }
 
 export interface OperationLimitConfig {
@@ -149,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooksAllowPrivate: flag(env.WEBHOOKS_ALLOW_PRIVATE, false),
     graphiql: flag(env.GRAPHIQL, true),
     introspection: flag(env.INTROSPECTION, true),
+    metrics: flag(env.METRICS, true),
+    metricsToken: env.METRICS_TOKEN || undefined,
     socketLimits: {
       maxSubscriptionsPerSocket: positiveInteger(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 20),
       maxSocketsPerAddress: positiveInteger(env, 'WS_MAX_SOCKETS_PER_ADDRESS', 50),

@@ -40,3 +40,13 @@ export function personalDataExportLink(token: string): string {
 export function csvExportLink(organizationId: string, kind: string, token: string): string {
   return `${base}/exports/${encodeURIComponent(encodeGlobalID('Organization', organizationId))}/${kind}.csv?token=${encodeURIComponent(token)}`;
 }
+
+/** A member's calendar feed (`GET /calendars/members/<feed id>.<signature>.ics`); the signature makes it secret. */
+export function memberCalendarLink(feedId: string, signature: string): string {
+  return `${base}/calendars/members/${feedId}.${signature}.ics`;
+}
+
+/** A venue's public timetable (`GET /calendars/venues/<venue id>.ics`). */
+export function venueCalendarLink(venueId: string): string {
+  return `${base}/calendars/venues/${encodeURIComponent(encodeGlobalID('Venue', venueId))}.ics`;
+}

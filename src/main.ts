@@ -6,7 +6,14 @@ const config = loadConfig();
 const app = await createApp(config);
 const port = await app.listen();
 logger.info(
-  { port, database: app.database.kind, events: app.events.kind, graphiql: `http://localhost:${port}/graphql` },
+  {
+    port,
+    database: app.database.kind,
+    events: app.events.kind,
+    // `dist`: the compiled build (npm run build); `src`: the sources through tsx.
+    code: import.meta.url.endsWith('.js') ? 'dist' : 'src',
+    graphiql: `http://localhost:${port}/graphql`,
+  },
   'server ready',
 );
 

@@ -25,6 +25,7 @@ import { serveScreen } from './screens/index.js';
 import { serveInvoice } from './services/invoices.js';
 import { serveMyDataExport } from './services/personal-data.js';
 import { serveCsvExport } from './services/exports.js';
+import { serveCalendar } from './services/calendars.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
 import { logger, yogaLogging } from './logger.js';
 import { uncachedErrors, useOperationLimits } from './operation-limits.js';
@@ -35,6 +36,7 @@ import { useTranslatedDomainErrors } from './translate-errors.js';
 import { createSocketLimits } from './ws-limits.js';
 import { useInputBounds } from './input-bounds.js';
 import { announcesOversizedBody, refuseOversizedBody, useBodyLimit } from './body-limit.js';
+import { createMetrics, METRICS_PATH } from './metrics.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -146,6 +148,18 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   if (stripe) setStripeClient(stripe);
   const rateLimits: RateLimits = openRateLimits(config.rateLimits, config.redisUrl);
   const contextRules: ContextRules = { trustProxy: config.trustProxy, cookieOrigins: [new URL(config.publicUrl).origin, ...config.corsOrigins] };
+  // GET /metrics (src/metrics.ts); the gauges read the sockets and their operations at scrape time.
+  const wsConnections = new Set<{ readonly subscriptions: Readonly<Record<string, unknown>> }>();
+  const metrics = config.metrics
+    ? createMetrics(
+        {
+          clock,
+          openSockets: (): number => wsServer.clients.size,
+          activeSubscriptions: () => [...wsConnections].reduce((sum, ctx) => sum + Object.keys(ctx.subscriptions).length, 0),
+        },
+        config.metricsToken,
+      )
+    : null;
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: config.testClock ? testClockSchema : schema,
@@ -161,6 +175,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       useTranslatedDomainErrors(),
       useInputBounds(),
       ...useOperationLimits({ limits: config.operationLimits, introspection: config.introspection, blockFieldSuggestions: config.production }),
+      ...(metrics ? [metrics.plugin] : []),
     ],
     parserAndValidationCache: { errorCache: uncachedErrors },
     // Browsers may call from the listed origins only (with the login cookie); others get no CORS
@@ -205,6 +220,13 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       });
       return;
     }
+    if (metrics && req.url?.split('?')[0] === METRICS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      metrics.serve(req, res).catch((error) => {
+        logger.error({ err: error }, 'metrics failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
     if (req.method === 'GET' && req.url) {
       const url = req.url;
       (config.graphiql ? serveGraphiQLAsset(url, res) : Promise.resolve(false))
@@ -212,6 +234,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
         .then(async (served) => served || serveInvoice(url, res))
         .then(async (served) => served || serveMyDataExport(url, res, clock))
         .then(async (served) => served || serveCsvExport(url, res, clock))
+        .then(async (served) => served || serveCalendar(req, res, clock))
         .then((served) => {
           if (!served) yoga.handle(req, res);
         })
@@ -260,6 +283,8 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       // The login is checked at connection_init and again at every subscribe: a bad token closes
       // the socket with 4403 instead of running anonymously.
       onConnect: async (ctx) => {
+        wsConnections.add(ctx);
+        (ctx.extra.socket as unknown as WebSocket).once('close', () => wsConnections.delete(ctx));
         try {
           const context = await buildContext({ connectionParams: ctx.connectionParams, extra: ctx.extra }, clock, contextRules);
           const { viewer } = context;

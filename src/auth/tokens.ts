@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 const ISSUER = 'class-booking-api';
@@ -175,4 +175,22 @@ export async function readCsvExportToken(token: string, now: Date): Promise<CsvE
     if (error instanceof errors.JOSEError) return null;
     throw error;
   }
+}
+
+// A member's calendar feed (issue 14): calendar apps fetch it without a login, so its URL is the
+// secret. It names the feed's random id (Member.calendarFeedId) and carries an HMAC of that id under
+// the signing secret: the database holds only the id, so a dump of it rebuilds no URL, and
+// `resetCalendarUrl` replaces the id, so the old URL stops working.
+const CALENDAR_FEED_CONTEXT = 'class-booking-api/calendar-feed:';
+
+/** The signature part of a member's calendar URL, from the feed's id. */
+export function calendarFeedSignature(feedId: string): string {
+  return createHmac('sha256', signingKey()).update(CALENDAR_FEED_CONTEXT + feedId.toLowerCase()).digest('base64url');
+}
+
+/** Whether `signature` is the one of this feed id (compared in constant time). */
+export function verifyCalendarFeedSignature(feedId: string, signature: string): boolean {
+  const expected = Buffer.from(calendarFeedSignature(feedId));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

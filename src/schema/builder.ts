@@ -12,6 +12,7 @@ import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import DataLoader from 'dataloader';
 import { beneficiariesCoachedBy, beneficiariesStaffedBy, isStaff, membersStaffedBy, roleIn, sessionsCoachedBy } from '../services/access.js';
 import { MAX_NODE_IDS } from '../domain/input-limits.js';
+import { logger } from '../logger.js';
 import { decodeGlobalIdOrNothing } from './common/ids.js';
 
 export interface AuthScopes {
@@ -102,7 +103,12 @@ export const builder = new SchemaBuilder<{
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
-    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+    // A resolver that never spreads its planned `query` loses the selection folding. Reported in
+    // the JSON log (Pothos's 'warn' would print a plain-text line), outside production.
+    onUnusedQuery:
+      process.env.NODE_ENV === 'production'
+        ? null
+        : (info) => logger.warn({ field: `${info.parentType.name}.${info.fieldName}` }, 'Prisma query was unused in resolver'),
   },
   relay: {
     clientMutationId: 'omit',

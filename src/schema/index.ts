@@ -42,6 +42,7 @@ import './closure/types.js';
 import './closure/mutations.js';
 import './webhook/types.js';
 import './webhook/mutations.js';
+import './calendar/fields.js';
 import { TEST_CLOCK_FIELDS } from './clock/fields.js';
 
 builder.queryType({

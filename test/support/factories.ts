@@ -82,9 +82,9 @@ const ScheduleSession = graphql(`
 `);
 
 /** An organisation with a venue and an adult activity, run by a fresh admin. */
-export async function createCatalogue(app: App) {
+export async function createCatalogue(app: App, timeZone = 'Europe/Paris') {
   const admin = await createMember(app);
-  const organization = await createOrganization(app, admin);
+  const organization = await createOrganization(app, admin, timeZone);
   const options = { token: admin.token };
   const venue = success(
     (

@@ -8,12 +8,23 @@ export interface StartedServer {
   child: ChildProcess;
   port: number;
   url: string;
+  /** Everything the child printed, stdout and stderr chunks in arrival order. */
   logs: string[];
+  /** The same, per stream (lines stay whole within one stream). */
+  stdout: string[];
+  stderr: string[];
 }
 
-/** Starts `src/main.ts` in a child process and resolves once it logs `server ready`. */
-export function startServer(env: Record<string, string | undefined>, children: ChildProcess[]): Promise<StartedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Starts `src/main.ts` in a child process (or another entry point, e.g. `['scripts/start.mjs']` as
+ * `npm start` runs it) and resolves once it logs `server ready`.
+ */
+export function startServer(
+  env: Record<string, string | undefined>,
+  children: ChildProcess[],
+  args: string[] = ['--import', 'tsx', 'src/main.ts'],
+): Promise<StartedServer> {
+  const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       PORT: '0',
@@ -27,18 +38,24 @@ export function startServer(env: Record<string, string | undefined>, children: C
   });
   children.push(child);
   const logs: string[] = [];
+  const stdout: string[] = [];
+  const stderr: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 45_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       logs.push(chunk.toString());
+      stdout.push(chunk.toString());
       for (const line of chunk.toString().split('\n')) {
         if (!line.includes('server ready')) continue;
         clearTimeout(timer);
         const port = (JSON.parse(line) as { port: number }).port;
-        resolve({ child, port, url: `http://127.0.0.1:${port}/graphql`, logs });
+        resolve({ child, port, url: `http://127.0.0.1:${port}/graphql`, logs, stdout, stderr });
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      logs.push(chunk.toString());
+      stderr.push(chunk.toString());
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${logs.join('')}`));

@@ -4,6 +4,19 @@ import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
 import { decodeSessionFilter, SessionFilter } from './filter.js';
 
+/** A filter no row matches (every table's key is `id`). */
+const NOTHING = { id: { in: [] as string[] } };
+
+/** The decoded argument, or null when one of its IDs names nothing (NotFound); other errors stand. */
+function decodeOrNothing<T>(decode: () => T): T | null {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
 builder.queryField('sessions', (t) =>
   t.prismaConnection({
     type: 'Session',
@@ -15,27 +28,24 @@ builder.queryField('sessions', (t) =>
     defaultSize: 50,
     maxSize: 200,
     args: { filter: t.arg({ type: SessionFilter, required: true, description: 'Which sessions.' }) },
-    resolve: async (query, _root, args, context) => {
-      let filter;
-      try {
-        filter = decodeSessionFilter(args.filter);
-      } catch (error) {
-        // An ID that names nothing selects nothing.
-        if (error instanceof NotFoundError) return [];
-        throw error;
-      }
+    // An ID that names nothing selects nothing. The query still runs (PostgreSQL answers an empty
+    // `id IN ()` at once), so that every filter takes one path and Pothos's selection is always used.
+    resolve: (query, _root, args, context) => {
+      const filter = decodeOrNothing(() => decodeSessionFilter(args.filter));
       return prisma.session.findMany({
         ...query,
-        where: {
-          id: filter.ids ? { in: filter.ids } : undefined,
-          organizationId: filter.organizationId,
-          venueId: filter.venueId,
-          activityId: filter.activityId,
-          startsAt: { gte: filter.from ?? context.clock.now(), lt: filter.to },
-          ...(filter.onlyAvailable
-            ? { status: 'SCHEDULED' as const, seatsTaken: { lt: prisma.session.fields.capacity } }
-            : {}),
-        },
+        where: filter
+          ? {
+              id: filter.ids ? { in: filter.ids } : undefined,
+              organizationId: filter.organizationId,
+              venueId: filter.venueId,
+              activityId: filter.activityId,
+              startsAt: { gte: filter.from ?? context.clock.now(), lt: filter.to },
+              ...(filter.onlyAvailable
+                ? { status: 'SCHEDULED' as const, seatsTaken: { lt: prisma.session.fields.capacity } }
+                : {}),
+            }
+          : NOTHING,
         orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
       });
     },
@@ -56,15 +66,10 @@ builder.queryField('offers', (t) =>
     skipTypeScopes: true,
     args: { organizationId: t.arg.id({ required: true, description: 'The organization.' }) },
     resolve: (query, _root, args) => {
-      let organizationId: string;
-      try {
-        organizationId = decodeId(args.organizationId, 'Organization', 'organizationId');
-      } catch {
-        return [];
-      }
+      const organizationId = decodeOrNothing(() => decodeId(args.organizationId, 'Organization', 'organizationId'));
       return prisma.offer.findMany({
         ...query,
-        where: { organizationId, active: true },
+        where: organizationId ? { organizationId, active: true } : NOTHING,
         orderBy: [{ priceCents: 'asc' }, { id: 'asc' }],
       });
     },
