@@ -18,7 +18,7 @@ const run = (args) => {
 rmSync(dist, { recursive: true, force: true });
 // The Prisma client and Pothos types (src/generated/, not committed) are compiled with the rest.
 run([join(root, 'scripts/prisma-generate.mjs')]);
-run([createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')]);
+run([createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, 'scripts', 'tsconfig.build.json')]);
 
 // Files that are not TypeScript (the lobby screen's page, styles and script) are read at run time.
 let copied = 0;
