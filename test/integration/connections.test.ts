@@ -525,6 +525,34 @@ describe('connections: pages of 2 walk the whole set, with totalCount', () => {
   });
 });
 
+// The README's example (section "The API by example"), as written there.
+const ReadmeExample = graphql(`
+  query ConnectionsReadmeExample {
+    viewer {
+      entitlementsConnection(usableOnly: true, first: 2) {
+        totalCount
+        edges { cursor node { creditsRemaining validUntil offer { name } } }
+        pageInfo { hasNextPage endCursor }
+      }
+      bookings(filter: { upcoming: true }, first: 2) {
+        totalCount
+        edges { node { status session { startsAt } } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+`);
+
+describe('the README example', () => {
+  it("answers a member's first two usable lots and upcoming bookings, with their totals", async () => {
+    const viewer = (await execute(app, ReadmeExample, {}, { token: member.token })).viewer!;
+    expect(viewer.entitlementsConnection).toMatchObject({ totalCount: 8, pageInfo: { hasNextPage: true } });
+    expect(viewer.entitlementsConnection.edges).toHaveLength(2);
+    expect(viewer.bookings).toMatchObject({ totalCount: 5, pageInfo: { hasNextPage: true } });
+    expect(viewer.bookings.edges.map((edge) => edge.node.status)).toEqual(['CONFIRMED', 'CONFIRMED']);
+  });
+});
+
 describe('connections: the same access rules as their lists', () => {
   for (const c of CASES) {
     it(c.name, async () => {
