@@ -217,6 +217,11 @@ const SessionsCountOnly = graphql(`
     sessions(filter: { organizationId: $organizationId, onlyAvailable: $onlyAvailable }) { totalCount }
   }
 `);
+const SessionsRange = graphql(`
+  query ConnectionsSessionsRange($filter: SessionFilter!, $withPage: Boolean!) {
+    sessions(filter: $filter) { totalCount edges @include(if: $withPage) { node { id } } }
+  }
+`);
 const Ids = graphql(`
   query ConnectionsIds {
     viewer { entitlements { id offer { id } } }
@@ -567,6 +572,15 @@ describe('connections: the same access rules as their lists', () => {
       if (c.list) expect(answer(await request(app, c.list, c.variables(), { token }))).toEqual(refusedConnection);
     });
   }
+
+  it('Query.sessions: an inverted range is the same typed VALIDATION for the count as for the page', async () => {
+    const filter = { from: '2030-01-02T00:00:00Z', to: '2030-01-01T00:00:00Z' };
+    const count = await request(app, SessionsRange, { filter, withPage: false }, { locale: 'en' });
+    const page = await request(app, SessionsRange, { filter, withPage: true }, { locale: 'en' });
+    for (const result of [count, page]) {
+      expect(result.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['VALIDATION', "The filter's end must be after its start."]]);
+    }
+  });
 
   it('Query.sessions stays public: no login, the same totalCount', async () => {
     const organizationId = catalogue.organization.id;
