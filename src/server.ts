@@ -350,7 +350,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   // Emails due are sent by the same timer (or by advanceClock under the test clock).
   const mail = { mailer: createMailer(config), from: config.mailFrom, publicUrl: config.publicUrl };
   setMailer(mail);
-  const jobs = config.testClock || config.jobIntervalMs <= 0 ? null : startJobTimer(clock, config.jobIntervalMs, mail);
+  const jobs = config.testClock || config.jobIntervalMs <= 0 ? null : startJobTimer(clock, config.jobIntervalMs, mail, metrics?.webhookAttempt);
 
   let closing: Promise<void> | undefined;
   const close = () => {
