@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from '../context.js';
 import { prisma } from '../db/client.js';
-import { bookingBlocker, fitsAudience } from '../domain/booking.js';
+import { bookingBlocker, bookingCancellationPolicy, cancellationOutcome, fitsAudience } from '../domain/booking.js';
 import { chooseCredits, type CreditLot } from '../domain/credits.js';
 import { AlreadyBookedError, NoCreditError, NotEligibleError, SessionFullError, SessionNotBookableError } from '../domain/errors.js';
 import type { Booking } from '../generated/prisma/client.js';
-import type { Audience, EntitlementStatus, SessionStatus } from '../generated/prisma/enums.js';
+import type { Audience, EntitlementStatus, LateCancellation, SessionStatus } from '../generated/prisma/enums.js';
 import { publishSessionChanged, sessionChanged } from '../events/pubsub.js';
 import { isUniqueViolation } from './errors.js';
 
@@ -164,4 +164,104 @@ function uuidv7(): string {
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// The common cancellation the same way: a member cancels their own credit booking, in time or
+// late, nobody waiting for the seat. One read gathers the booking, its session's rules and the
+// offer's late-cancellation rule; `cancellationOutcome` decides as on the general path; one call
+// of `cancel_booking_with_credit` (migration 20261203070000_cancel_fast_path) cancels under the
+// general path's locks, or answers 'general' having written nothing when what the outcome rests
+// on changed meanwhile or when the general path has more to do (a waitlist, a webhook endpoint).
+// Staff cancelling for a member, a booking paid per session, any refusal: the general path.
+
+interface CancelRow {
+  ctx: {
+    booking: Omit<Booking, 'createdAt' | 'cancelledAt' | 'creditRestoredAt' | 'attendanceAt' | 'paymentHoldUntil'> & {
+      createdAt: string;
+      creditRestoredAt: string | null;
+      attendanceAt: string | null;
+      paymentHoldUntil: string | null;
+    };
+    session: { id: string; organizationId: string; activityId: string; venueId: string; startsAt: string; changedAt: string | null };
+    activity: { name: string; cancellationNoticeHours: number; lateCancellation: LateCancellation };
+    offerLateCancellation: LateCancellation | null;
+    venue: { name: string; address: string; city: string; postalCode: string | null };
+    timeZone: string;
+  };
+}
+
+async function readCancellationContext(bookingId: string) {
+  const [row] = await prisma.$queryRaw<CancelRow[]>`
+    SELECT json_build_object(
+      'booking', json_build_object('id', bk."id", 'organizationId', bk."organizationId", 'sessionId', bk."sessionId",
+                                   'beneficiaryId', bk."beneficiaryId", 'memberId', bk."memberId", 'bookedById', bk."bookedById",
+                                   'entitlementId', bk."entitlementId", 'orderId', bk."orderId", 'status', bk."status",
+                                   'rescheduledFromId', bk."rescheduledFromId", 'createdAt', bk."createdAt",
+                                   'creditRestoredAt', bk."creditRestoredAt", 'attendanceAt', bk."attendanceAt",
+                                   'paymentHoldUntil', bk."paymentHoldUntil"),
+      'session', json_build_object('id', s."id", 'organizationId', s."organizationId", 'activityId', s."activityId",
+                                   'venueId', s."venueId", 'startsAt', s."startsAt", 'changedAt', s."changedAt"),
+      'activity', json_build_object('name', a."name", 'cancellationNoticeHours', a."cancellationNoticeHours", 'lateCancellation', a."lateCancellation"),
+      'offerLateCancellation', (SELECT f."lateCancellation" FROM "Entitlement" e JOIN "Offer" f ON f."id" = e."offerId" WHERE e."id" = bk."entitlementId"),
+      'venue', json_build_object('name', v."name", 'address', v."address", 'city', v."city", 'postalCode', v."postalCode"),
+      'timeZone', o."timeZone"
+    ) AS ctx
+      FROM "Booking" bk
+      JOIN "Session" s ON s."id" = bk."sessionId"
+      JOIN "Activity" a ON a."id" = s."activityId"
+      JOIN "Venue" v ON v."id" = s."venueId"
+      JOIN "Organization" o ON o."id" = s."organizationId"
+     WHERE bk."id" = ${bookingId}::uuid`;
+  return row?.ctx ?? null;
+}
+
+/** Cancels on the fast path, or answers null for the general path (see above). */
+export async function cancelWithCreditFast(
+  context: Context,
+  input: { bookingId: string },
+): Promise<{ booking: Booking; creditReturned: boolean } | null> {
+  const viewerId = context.viewer?.memberId;
+  if (!viewerId) return null;
+  const ctx = await readCancellationContext(input.bookingId);
+  const found = ctx?.booking;
+  if (!ctx || !found || found.memberId !== viewerId || found.status !== 'CONFIRMED' || !found.entitlementId || found.orderId) return null;
+  const now = context.clock.now();
+  const session = {
+    ...ctx.session,
+    startsAt: new Date(ctx.session.startsAt),
+    changedAt: ctx.session.changedAt === null ? null : new Date(ctx.session.changedAt),
+  };
+  const booking = {
+    ...found,
+    createdAt: new Date(found.createdAt),
+    creditRestoredAt: found.creditRestoredAt === null ? null : new Date(found.creditRestoredAt),
+    attendanceAt: found.attendanceAt === null ? null : new Date(found.attendanceAt),
+    paymentHoldUntil: found.paymentHoldUntil === null ? null : new Date(found.paymentHoldUntil),
+  };
+  const outcome = cancellationOutcome(session, bookingCancellationPolicy(ctx.activity, { lateCancellation: ctx.offerLateCancellation }), now, booking);
+  if (outcome.kind === 'STARTED') return null;
+  const payload = {
+    bookingId: booking.id,
+    late: outcome.kind === 'LATE',
+    creditReturned: outcome.creditReturned,
+    sessionId: session.id,
+    activity: ctx.activity.name,
+    startsAt: session.startsAt.toISOString(),
+    timeZone: ctx.timeZone,
+    venue: ctx.venue,
+  };
+  const note = outcome.creditReturned
+    ? outcome.kind === 'LATE'
+      ? 'Late cancellation, re-credited by the offer or activity policy.'
+      : 'Cancelled in time.'
+    : `Late cancellation: less than ${ctx.activity.cancellationNoticeHours} h before the start.`;
+  const [row] = await prisma.$queryRaw<{ answer: string }[]>`
+    SELECT "cancel_booking_with_credit"(
+      ${booking.id}::uuid, ${session.id}::uuid, ${session.organizationId}::uuid, ${session.startsAt}::timestamptz,
+      ${session.changedAt}::timestamptz, ${now}::timestamptz, ${outcome.status}::text, ${outcome.creditReturned}::boolean,
+      ${note}::text, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${JSON.stringify(payload)}::jsonb
+    ) AS "answer"`;
+  if (row?.answer !== 'ok') return null;
+  publishSessionChanged(sessionChanged(session));
+  return { booking: { ...booking, status: outcome.status, cancelledAt: now }, creditReturned: outcome.creditReturned };
 }

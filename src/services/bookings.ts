@@ -54,7 +54,7 @@ import { enqueue } from '../jobs/queue.js';
 import { lockOrder } from './orders.js';
 import { refundOrderPayments } from './refunds.js';
 import { startOnlinePayment } from './payments.js';
-import { bookWithCreditFast } from './booking-fast-path.js';
+import { bookWithCreditFast, cancelWithCreditFast } from './booking-fast-path.js';
 
 // Bookings (SPEC §5). Seats and credits are decided by PostgreSQL inside one transaction per use
 // case: a seat is taken by a compare-and-swap UPDATE on the session, a credit by locking its
@@ -309,6 +309,8 @@ export interface CancelResult {
  * freed either way.
  */
 export async function cancelBooking(context: Context, input: { bookingId: string }): Promise<CancelResult> {
+  const fast = await cancelWithCreditFast(context, input);
+  if (fast) return fast;
   const found = await loadBooking(input.bookingId);
   const { viewerId, onBehalf } = await requireOwnerOrStaff(
     context,
