@@ -346,7 +346,7 @@ describe('cancelling', () => {
     expect(await balance(m)).toBe(3);
   });
 
-  // A member's own cancellation takes the one-statement path (src/services/booking-fast-path.ts);
+  // A member's own cancellation takes the one-statement path (src/services/booking/booking-fast-path.ts);
   // staff cancelling for a member take the general one. Both must leave the same records.
   it.each([
     ['in time', 30, 'CANCELLED', true],

@@ -1,5 +1,5 @@
 -- Issue 13: cancelBooking of a credit booking, by its own member, in one statement. The same steps, in the same lock
--- order, as the transaction of src/services/bookings.ts (cancelBooking, cancelLockedBooking): the
+-- order, as the transaction of src/services/booking/bookings.ts (cancelBooking, cancelLockedBooking): the
 -- session row, then the booking row, then the entitlement row, all FOR UPDATE. The caller has read
 -- the booking and decided the outcome with the pure rules (src/domain/booking.ts); this function
 -- checks under the locks that what the outcome rests on still holds, and answers 'general' without
