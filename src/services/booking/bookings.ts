@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { prisma } from '../../db/client.js';
-import { transaction, type Tx } from '../../db/transaction.js';
+import { transaction, transactionThen, type Tx } from '../../db/transaction.js';
 import {
   attendanceOpen,
   bookingBlocker,
@@ -139,9 +139,7 @@ async function bookSeat(
   });
   if (active) throw new AlreadyBookedError();
 
-  const effects: AfterCommit[] = [];
-  const booked = await transaction(async (tx) => {
-    effects.length = 0;
+  const booked = await transactionThen(async (tx, effects) => {
     // First lock: an erasure of this account (which locks the member row) cannot interleave.
     await holdLiveMember(tx, beneficiary.memberId, { entity: 'entity.beneficiary', field: 'beneficiaryId' });
     await takeSeat(tx, session.id, now);
@@ -216,7 +214,6 @@ async function bookSeat(
     return { booking: created, order };
   });
   changed(session)();
-  for (const effect of effects) effect();
   if (input.payWith !== 'ONLINE' || !booked.order) return { booking: booked.booking, clientSecret: null };
   // The card payment of the held seat, through the same code as any order's card payment.
   const { clientSecret } = await startOnlinePayment(context, { orderId: booked.order.id, amountCents: booked.order.totalCents, method: 'CARD' });
@@ -320,9 +317,7 @@ export async function cancelBooking(context: Context, input: { bookingId: string
   let session = found.session;
   const now = context.clock.now();
 
-  const effects: AfterCommit[] = [];
-  const result = await transaction(async (tx) => {
-    effects.length = 0;
+  const result = await transactionThen(async (tx, effects) => {
     await lockSessions(tx, [found.sessionId]);
     // Staff may have moved the session meanwhile (updateSession): the rule reads it as locked.
     session = { ...found.session, ...(await sessionTimes(tx, found.sessionId)) };
@@ -332,7 +327,6 @@ export async function cancelBooking(context: Context, input: { bookingId: string
     return cancelLockedBooking(tx, { booking, session, outcome, actorId: onBehalf ? viewerId : null, now }, effects);
   });
   changed(session)();
-  for (const effect of effects) effect();
   return result;
 }
 
@@ -473,9 +467,7 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
   if (blocker) throw new SessionNotBookableError(blocker);
   if (!fitsAudience(target.activity, beneficiary.birthDate, target.startsAt, timeZone)) throw new NotEligibleError('error.notEligible.age');
 
-  const effects: AfterCommit[] = [];
-  const moved = await transaction(async (tx) => {
-    effects.length = 0;
+  const moved = await transactionThen(async (tx, effects) => {
     await holdLiveMember(tx, found.memberId, { entity: 'entity.booking', field: 'bookingId' });
     await lockSessions(tx, [found.sessionId, target.id]);
     const booking = await lockBooking(tx, found.id);
@@ -529,7 +521,6 @@ export async function rescheduleBooking(context: Context, input: { bookingId: st
   });
   changed(found.session)();
   changed(target)();
-  for (const effect of effects) effect();
   return moved;
 }
 
@@ -604,9 +595,7 @@ export async function cancelSession(context: Context, input: { sessionId: string
   if (reason.length > 500) throw new ValidationError([{ field: ['reason'], messageKey: 'validation.tooLong', params: { max: 500 } }]);
   const now = context.clock.now();
 
-  const effects: AfterCommit[] = [];
-  const session = await transaction(async (tx) => {
-    effects.length = 0;
+  const session = await transactionThen(async (tx, effects) => {
     const [locked] = await tx.$queryRaw<Session[]>`SELECT * FROM "Session" WHERE "id" = ${found.id}::uuid FOR UPDATE`;
     if (!locked || locked.status === 'CANCELLED') throw new SessionAlreadyCancelledError();
     // Once a class has started it took place: its attendance and credits stand.
@@ -615,7 +604,6 @@ export async function cancelSession(context: Context, input: { sessionId: string
     return sessions[0]!;
   });
   changed(session)();
-  for (const effect of effects) effect();
   return session;
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { prisma } from '../../db/client.js';
-import { transaction, type Tx } from '../../db/transaction.js';
+import { transactionThen, type Tx } from '../../db/transaction.js';
 import { bookingBlocker, fitsAudience } from '../../domain/booking.js';
 import {
   AlreadyBookedError,
@@ -305,9 +305,7 @@ export async function joinWaitlist(
     throw new NotEligibleError('error.notEligible.age');
   }
 
-  const effects: Effects = [];
-  const entry = await transaction(async (tx) => {
-    effects.length = 0;
+  const entry = await transactionThen(async (tx, effects) => {
     await holdLiveMember(tx, beneficiary.memberId, { entity: 'entity.beneficiary', field: 'beneficiaryId' });
     const locked = await lockSession(tx, session.id);
     // Decided again under the lock: the deadline job or a cancellation may have run meanwhile.
@@ -354,7 +352,6 @@ export async function joinWaitlist(
     return created;
   });
   changed(session)();
-  for (const effect of effects) effect();
   return entry;
 }
 
@@ -370,16 +367,13 @@ export async function leaveWaitlist(context: Context, input: { waitlistEntryId: 
   const session = await loadSession(found.sessionId, 'waitlistEntryId');
   await requireOwnerOrStaff(context, { memberId: found.memberId, entity: 'entity.waitlistEntry', field: 'waitlistEntryId' }, session.organizationId);
   const now = context.clock.now();
-  const effects: Effects = [];
-  const left = await transaction(async (tx) => {
-    effects.length = 0;
+  const left = await transactionThen(async (tx, effects) => {
     await lockSession(tx, session.id);
     const entry = await tx.waitlistEntry.findUniqueOrThrow({ where: { id: found.id } });
     if (entry.status !== 'WAITING') throw new ValidationError([{ field: ['waitlistEntryId'], messageKey: 'validation.notWaiting' }]);
     return leaveLockedEntry(tx, session, entry, now, effects);
   });
   changed(session)();
-  for (const effect of effects) effect();
   return left;
 }
 
@@ -416,9 +410,7 @@ export async function claimWaitlistOffer(context: Context, input: { offerId: str
   const session = await loadSession(found.sessionId, 'offerId');
   await requireOwnerOrStaff(context, { memberId: found.waitlistEntry.memberId, entity: 'entity.waitlistOffer', field: 'offerId' }, session.organizationId);
   const now = context.clock.now();
-  const effects: Effects = [];
-  const booking = await transaction(async (tx) => {
-    effects.length = 0;
+  const booking = await transactionThen(async (tx, effects) => {
     await holdLiveMember(tx, found.waitlistEntry.memberId, { entity: 'entity.waitlistOffer', field: 'offerId' });
     await lockSession(tx, session.id);
     const offer = await tx.waitlistOffer.findUniqueOrThrow({ where: { id: found.id } });
@@ -466,7 +458,6 @@ export async function claimWaitlistOffer(context: Context, input: { offerId: str
     return created;
   });
   changed(session)();
-  for (const effect of effects) effect();
   return booking;
 }
 

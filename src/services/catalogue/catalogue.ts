@@ -14,8 +14,7 @@ import {
 } from '../../domain/catalogue.js';
 import { NotFoundError, SessionNotBookableError, ValidationError } from '../../domain/errors.js';
 import { MAX_CAPACITY } from '../../domain/catalogue.js';
-import { transaction } from '../../db/transaction.js';
-import type { AfterCommit } from '../../jobs/worker.js';
+import { transactionThen } from '../../db/transaction.js';
 import { loadSession, lockSessions } from '../booking/seating.js';
 import { offerFreedSeats } from '../booking/waitlist.js';
 import { Issues } from '../../domain/validation.js';
@@ -184,9 +183,7 @@ export async function changeSessionCapacity(context: Context, input: { sessionId
     .when(input.capacity > MAX_CAPACITY, 'capacity', 'validation.tooLarge', { max: MAX_CAPACITY })
     .throwIfAny();
   const now = context.clock.now();
-  const effects: AfterCommit[] = [];
-  const session = await transaction(async (tx) => {
-    effects.length = 0;
+  const session = await transactionThen(async (tx, effects) => {
     await lockSessions(tx, [found.id]);
     const current = await tx.session.findUniqueOrThrow({ where: { id: found.id } });
     if (current.status !== 'SCHEDULED') throw new SessionNotBookableError('cancelled');
@@ -201,6 +198,5 @@ export async function changeSessionCapacity(context: Context, input: { sessionId
     return changed;
   });
   publishSessionChanged(sessionChanged(session));
-  for (const effect of effects) effect();
   return session;
 }

@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { prisma } from '../../db/client.js';
-import { transaction, type Tx } from '../../db/transaction.js';
+import { transaction, transactionThen, type Tx } from '../../db/transaction.js';
 import {
   MAX_CLOSURE_SESSIONS,
   NEARBY_VENUE_RADIUS_KM,
@@ -25,7 +25,6 @@ import { addLocalDays } from '../../domain/time.js';
 import { Issues } from '../../domain/validation.js';
 import type { CreditNote, CreditNoteRefund, Entitlement, Session, Subscription, VenueClosure } from '../../generated/prisma/client.js';
 import type { Locale } from '../../i18n/messages.js';
-import type { AfterCommit } from '../../jobs/worker.js';
 import { requireOwnerOrStaff, requireStaff } from '../access.js';
 import { cancelLockedSessions } from '../booking/bookings.js';
 import { extendLockedLot } from '../credit/entitlements.js';
@@ -84,11 +83,9 @@ export async function closeVenue(context: Context, input: CloseVenueInput): Prom
   // A definitive closure has no end: its range runs on past any session.
   const rangeEnd = range.endsAt ?? new Date('9999-12-31T00:00:00Z');
 
-  const effects: AfterCommit[] = [];
   const cancelled: Session[] = [];
-  const result = await transaction(
-    async (tx) => {
-      effects.length = 0;
+  const result = await transactionThen(
+    async (tx, effects) => {
       cancelled.length = 0;
       await tx.$queryRaw`SELECT 1 FROM "Venue" WHERE "id" = ${venue.id}::uuid FOR UPDATE`;
       const existing = await tx.venueClosure.findMany({ where: { venueId: venue.id }, orderBy: { startsAt: 'asc' } });
@@ -184,7 +181,6 @@ export async function closeVenue(context: Context, input: CloseVenueInput): Prom
     { timeoutMs: 120_000 },
   );
   for (const session of cancelled) changed(session)();
-  for (const effect of effects) effect();
   return result;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from '../../context.js';
 import { prisma } from '../../db/client.js';
-import { transaction, type Tx } from '../../db/transaction.js';
+import { transaction, transactionThen, type Tx } from '../../db/transaction.js';
 import { MAX_CAPACITY, MAX_SESSION_HOURS } from '../../domain/catalogue.js';
 import { NotFoundError, SessionNotBookableError, ValidationError } from '../../domain/errors.js';
 import {
@@ -261,10 +261,8 @@ export async function updateSession(
   await checkPlaceAndCoach(found.organizationId, input.venueId, input.coachId);
   const now = context.clock.now();
 
-  const effects: AfterCommit[] = [];
   const events: SessionChangedEvent[] = [];
-  const session = await transaction(async (tx) => {
-    effects.length = 0;
+  const session = await transactionThen(async (tx, effects) => {
     events.length = 0;
     await lockSessions(tx, [found.id]);
     const current = await tx.session.findUniqueOrThrow({ where: { id: found.id } });
@@ -281,7 +279,6 @@ export async function updateSession(
     return changeLockedSession(tx, current, next, now, effects, events);
   });
   publishAll(events);
-  for (const effect of effects) effect();
   return session;
 }
 
@@ -325,10 +322,8 @@ export async function updateTimetable(
   const now = context.clock.now();
   const { rule } = weeklyOccurrences({ weekday, startTime, durationMinutes, from: found.startsOn, until: found.endsOn, capacity }, found.timeZone);
 
-  const effects: AfterCommit[] = [];
   const events: SessionChangedEvent[] = [];
-  const result = await transaction(async (tx) => {
-    effects.length = 0;
+  const result = await transactionThen(async (tx, effects) => {
     events.length = 0;
     const future = await tx.session.findMany({
       where: { timetableId: found.id, status: 'SCHEDULED', startsAt: { gt: now } },
@@ -372,6 +367,5 @@ export async function updateTimetable(
     return { timetable, sessions: changed };
   });
   publishAll(events);
-  for (const effect of effects) effect();
   return result;
 }

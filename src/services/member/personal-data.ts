@@ -5,7 +5,7 @@ import { readExportToken, signExportToken } from '../../auth/tokens.js';
 import type { Clock } from '../../clock.js';
 import type { Context } from '../../context.js';
 import { prisma } from '../../db/client.js';
-import { transaction, type Tx } from '../../db/transaction.js';
+import { transactionThen, type Tx } from '../../db/transaction.js';
 import { cancellationOutcome } from '../../domain/booking.js';
 import { InvalidCredentialsError } from '../../domain/errors.js';
 import { Issues, PASSWORD_MAX_LENGTH } from '../../domain/validation.js';
@@ -361,13 +361,10 @@ export async function requestAccountDeletion(context: Context, input: { password
   if (!member?.passwordHash || member.erasedAt || !valid) throw new InvalidCredentialsError();
   const verifiedHash = member.passwordHash;
   const now = context.clock.now();
-  const effects: AfterCommit[] = [];
-  const erasedAt = await transaction(async (tx) => {
-    effects.length = 0;
+  const erasedAt = await transactionThen(async (tx, effects) => {
     return eraseMember(tx, memberId, verifiedHash, now, effects);
   });
   announceRevocation({ memberId });
-  for (const effect of effects) effect();
   logger.info({ memberId }, 'account erased');
   return { erasedAt };
 }
