@@ -20,7 +20,7 @@ import { callerKey, type EventBus, openEvents, subscribeShared, watch } from './
 import { startJobTimer } from './jobs/timer.js';
 import { configureWebhooks } from './webhooks/delivery.js';
 import { createMailer, getMailer, setMailer } from './mail/outbox.js';
-import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
+import { graphiqlOptions, renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
 import { serveScreen } from './screens/index.js';
 import { serveInvoice } from './services/order/invoices.js';
 import { serveMyDataExport } from './services/member/personal-data.js';
@@ -184,7 +184,8 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       const origin = request.headers.get('origin');
       return origin !== null && config.corsOrigins.includes(origin) ? { origin: [origin], credentials: true } : false;
     },
-    graphiql: config.graphiql ? { title: 'Class booking API', subscriptionsProtocol: 'WS' } : false,
+    // GraphiQL opens on example tabs with a token header placeholder (src/graphiql.ts).
+    graphiql: config.graphiql ? graphiqlOptions('Class booking API') : false,
     logging: yogaLogging,
   });
 
