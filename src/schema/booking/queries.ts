@@ -1,4 +1,4 @@
-import { ACTIVE_BOOKING_STATUSES } from '../../services/bookings.js';
+import { ACTIVE_BOOKING_STATUSES } from '../../services/booking/bookings.js';
 import { ownerOnly } from '../member/types.js';
 import { builder } from '../builder.js';
 import { DEFAULT_PAGE, MAX_PAGE, totalCountField, useConnection } from '../common/connections.js';

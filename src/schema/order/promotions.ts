@@ -1,6 +1,6 @@
 import { prisma } from '../../db/client.js';
 import type { Context } from '../../context.js';
-import { createPromoCode } from '../../services/promotions.js';
+import { createPromoCode } from '../../services/order/promotions.js';
 import { DEFAULT_PAGE, MAX_PAGE, totalCountField, useConnection } from '../common/connections.js';
 import { builder } from '../builder.js';
 import { ActivityRef, VenueRef } from '../catalogue/types.js';

@@ -1,6 +1,6 @@
 import { ownerOnly } from '../member/types.js';
 import type { RegistrationStatus, Sex } from '../../generated/prisma/enums.js';
-import { reviewRegistration, setRegistrationReview, submitRegistration, type RegistrationDetails } from '../../services/registrations.js';
+import { reviewRegistration, setRegistrationReview, submitRegistration, type RegistrationDetails } from '../../services/member/registrations.js';
 import { DEFAULT_PAGE, MAX_PAGE, totalCountField, useConnection } from '../common/connections.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
