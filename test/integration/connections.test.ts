@@ -152,7 +152,6 @@ const EntitlementLedger = graphql(`
     } }
   }
 `);
-// A subscription is reached through its member (`node` does not load MemberSubscription IDs).
 const SubscriptionEntitlements = graphql(`
   query ConnectionsSubscriptionEntitlements($id: ID!, $first: Int, $after: String) {
     node(id: $id) { ... on Member { subscriptionsConnection(first: 1) { edges { node {
@@ -628,5 +627,20 @@ describe('connections: a page of 2 and a page of 50 cost the same SQL statements
     const relationWithout = await counted(() => execute(app, MemberEntitlementsNoCount, { id: member.id, first: 50 }, { token }));
     const relationWith = await counted(() => execute(app, MemberEntitlements, { id: member.id, first: 50 }, { token }));
     expect(relationWith).toBe(relationWithout);
+  });
+});
+
+const SubscriptionNode = graphql(`
+  query ConnectionsSubscriptionNode($id: ID!) { node(id: $id) { __typename id ... on MemberSubscription { status offer { name } } } }
+`);
+
+describe('node(id) of a MemberSubscription', () => {
+  it('loads it for its member (the ID it was minted with), and for no one else', async () => {
+    const listed = (await execute(app, MemberSubscriptionsList, { id: member.id }, { token: member.token })).node as { all: { id: string }[] };
+    expect(listed.all).toHaveLength(3);
+    for (const { id } of listed.all) {
+      expect((await execute(app, SubscriptionNode, { id }, { token: member.token })).node).toMatchObject({ __typename: 'MemberSubscription', id });
+      expect((await execute(app, SubscriptionNode, { id }, { token: outsider.token })).node).toBeNull();
+    }
   });
 });

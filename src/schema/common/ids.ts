@@ -16,7 +16,7 @@ const ENTITY: Record<string, MessageKey> = {
   Booking: 'entity.booking',
   Order: 'entity.order',
   Entitlement: 'entity.entitlement',
-  Subscription: 'entity.subscription',
+  MemberSubscription: 'entity.subscription',
   CreditNote: 'entity.creditNote',
   WaitlistEntry: 'entity.waitlistEntry',
   WaitlistOffer: 'entity.waitlistOffer',

@@ -174,7 +174,7 @@ export function subscriptionEvent(
     at,
     data: {
       subscription: {
-        id: globalId('Subscription', subscription.id),
+        id: globalId('MemberSubscription', subscription.id),
         status: subscription.status,
         memberId: globalId('Member', subscription.memberId),
         beneficiaryId: globalId('Beneficiary', subscription.beneficiaryId),
