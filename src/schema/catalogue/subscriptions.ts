@@ -19,11 +19,20 @@ class SessionSnapshot {
   row!: Session;
   private selections?: Map<string, Promise<Session>>;
 
-  /** `current`: the row as just read for `includeCurrent`; without it, the row is read after the event. */
+  /**
+   * `current`: the row as just read for `includeCurrent`; without it, the row is read after the
+   * event. `failure`: the subscription's refusal (NOT_FOUND), sent as its one result.
+   */
   constructor(
     readonly event: SessionChangedEvent,
     current?: Session,
+    failure?: { error: unknown },
   ) {
+    if (failure) {
+      this.ready = Promise.reject(failure.error);
+      this.ready.catch(() => {});
+      return;
+    }
     if (current) {
       this.row = current;
       this.ready = Promise.resolve(this);
@@ -83,6 +92,9 @@ const MAX_QUEUED = 256;
 /** `includeCurrent` sends the current seats of at most this many sessions (the next ones to end, by start). */
 export const MAX_CURRENT_SESSIONS = 200;
 
+/** Stands for the event of a refusal, which has none. */
+const NO_EVENT: SessionChangedEvent = { sessionId: '', organizationId: '', venueId: '', activityId: '', startsAt: new Date(0).toISOString() };
+
 /** One subscriber's stream of snapshots: the async iterator graphql-ws consumes. */
 class AvailabilityStream implements AsyncIterableIterator<SessionSnapshot> {
   private queue: SessionSnapshot[] = [];
@@ -92,7 +104,20 @@ class AvailabilityStream implements AsyncIterableIterator<SessionSnapshot> {
   /** Snapshots of the current state still queued ahead of the live ones (not counted against MAX_QUEUED). */
   private current = 0;
 
+  /**
+   * Settles once the filter's IDs are known to exist (and the current state, if asked, is queued).
+   * `next()` waits for it, so nothing is sent before; a refusal is sent instead, then the stream ends.
+   * The stream is in the feed meanwhile: subscribing costs the client no round trip to the database.
+   */
+  private gate: Promise<void> | undefined;
+
   constructor(readonly filter: DecodedSessionFilter) {}
+
+  /** Runs `check` before anything is sent (see `gate`). */
+  startWith(check: () => Promise<void>): void {
+    this.gate = check();
+    this.gate.catch(() => {});
+  }
 
   push(snapshot: SessionSnapshot): void {
     if (this.done) return;
@@ -113,7 +138,25 @@ class AvailabilityStream implements AsyncIterableIterator<SessionSnapshot> {
     this.current += snapshots.length;
   }
 
-  next(): Promise<IteratorResult<SessionSnapshot>> {
+  async next(): Promise<IteratorResult<SessionSnapshot>> {
+    const gate = this.gate;
+    if (gate) {
+      try {
+        await gate;
+      } catch (error) {
+        if (this.gate !== gate) return this.next();
+        this.gate = undefined;
+        if (this.done) return { value: undefined, done: true };
+        const refusal = new SessionSnapshot(this.queue[0]?.event ?? NO_EVENT, undefined, { error });
+        this.close();
+        return { value: refusal, done: false };
+      }
+      if (this.gate === gate) this.gate = undefined;
+    }
+    return this.take();
+  }
+
+  private take(): Promise<IteratorResult<SessionSnapshot>> {
     const queued = this.queue.shift();
     if (this.current > 0) this.current--;
     if (queued) return Promise.resolve({ value: queued, done: false });
@@ -248,7 +291,7 @@ builder.subscriptionField('sessionAvailability', (t) =>
         description: `First send the current state of each matching session that has not ended (at most ${MAX_CURRENT_SESSIONS}, the next by start time), then every change.`,
       }),
     },
-    subscribe: async (_root, args, context) => {
+    subscribe: (_root, args, context) => {
       const filter = decodeSessionFilter(args.filter);
       // Every organisation's sessions is no screen's need, and the costliest stream to serve:
       // a subscription names what it watches, logged in or not (issue 10).
@@ -259,18 +302,16 @@ builder.subscriptionField('sessionAvailability', (t) =>
       // are subscribed from the instance's start) before the current state is read. A change
       // committed during the read is therefore queued behind the state, not lost: the client gets
       // the state, then that change read again after its event. (The reverse order would lose a
-      // change committed between the read and the join.)
+      // change committed between the read and the join.) The IDs are checked meanwhile, and
+      // nothing is sent before the check: an ID of nothing ends the stream with NOT_FOUND.
       const stream = new AvailabilityStream(filter);
       availabilityFeed.add(stream);
-      try {
+      stream.startWith(async () => {
         const current = args.includeCurrent ? await readCurrent(filter, context.clock.now()) : [];
         await assertFilterIdsExist(filter, current);
         stream.pushCurrent(current.map((row) => new SessionSnapshot(sessionChanged(row), row)));
-        return stream;
-      } catch (error) {
-        await stream.return();
-        throw error;
-      }
+      });
+      return stream;
     },
     resolve: (snapshot: SessionSnapshot) => snapshot.ready,
   }),
