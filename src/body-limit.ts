@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGraphQLError } from '@graphql-tools/utils';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from './context.js';
-import { localeFromAcceptLanguage, translate } from './i18n/translate.js';
+import { localeOf, translate } from './i18n/translate.js';
 
 function tooLarge(request: Request, maxBytes: number) {
-  const message = translate(localeFromAcceptLanguage(request.headers.get('accept-language')), 'error.payloadTooLarge', { max: maxBytes });
+  const message = translate(localeOf({ request }), 'error.payloadTooLarge', { max: maxBytes });
   // The rest of the body is not read: the connection closes after the answer.
   return { message, extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413, headers: { connection: 'close' } } } };
 }
@@ -77,8 +77,7 @@ const DRAIN_BYTES = 16 * 1024 * 1024;
  * cut), then the answer is written and the connection closed.
  */
 export function refuseOversizedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
-  const accept = req.headers['accept-language'];
-  const message = translate(localeFromAcceptLanguage(typeof accept === 'string' ? accept : null), 'error.payloadTooLarge', { max: maxBytes });
+  const message = translate(localeOf({ incoming: req }), 'error.payloadTooLarge', { max: maxBytes });
   let drained = 0;
   const cut = () => req.destroy();
   const stop = setTimeout(cut, DRAIN_MS).unref();

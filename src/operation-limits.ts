@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -9,8 +10,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { OperationLimitConfig } from './config.js';
 import type { Context } from './context.js';
 import type { Locale, MessageKey, MessageParams } from './i18n/messages.js';
-import { localeFromAcceptLanguage } from './i18n/translate.js';
-import { translate } from './i18n/translate.js';
+import { localeOf, translate } from './i18n/translate.js';
 import { logger } from './logger.js';
 
 /** `extensions.code` of an operation refused for its size or shape (README, "Operation limits"). */
@@ -40,16 +40,17 @@ function refusal(locale: Locale, code: RefusalCode, key: MessageKey, params: Mes
   });
 }
 
+/** What Yoga's initial context holds before the context is built: the HTTP request, or graphql-ws's connection. */
 interface InitialContext {
   request?: Request;
   connectionParams?: Record<string, unknown>;
+  /** graphql-ws: the connection's extra, with the upgrade request. */
+  extra?: { request?: IncomingMessage };
 }
 
-/** The language of a request before its context is built (HTTP header, or graphql-ws connectionParams). */
-function localeOf(context: InitialContext): Locale {
-  const params = context.connectionParams;
-  const value = params ? (params['accept-language'] ?? params.acceptLanguage) : context.request?.headers.get('accept-language');
-  return localeFromAcceptLanguage(typeof value === 'string' ? value : null);
+/** The language of a request before its context is built, by the one rule (src/i18n/translate.ts). */
+function initialLocale(context: InitialContext): Locale {
+  return localeOf({ request: context.request, connectionParams: context.connectionParams, incoming: context.extra?.request });
 }
 
 /**
@@ -121,7 +122,7 @@ export function useOperationLimits(options: OperationLimitOptions): Plugin[] {
 
   const limitsPlugin: Plugin = {
     onParse({ context, setParseFn }) {
-      const locale = localeOf(context as InitialContext);
+      const locale = initialLocale(context as InitialContext);
       setParseFn((source, parseOptions) => {
         const parser = new MaxTokensParserWLexer(source, {
           ...parseOptions,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type DocumentNode, GraphQLError } from 'graphql';
+import { type DocumentNode, GraphQLError, Kind, visit } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -26,7 +26,7 @@ import { serveInvoice } from './services/order/invoices.js';
 import { serveMyDataExport } from './services/member/personal-data.js';
 import { serveCsvExport } from './services/organization/exports.js';
 import { serveCalendar } from './services/integration/calendars.js';
-import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
+import { DEFAULT_LOCALE, localeOf, translate } from './i18n/translate.js';
 import { logger, yogaLogging } from './logger.js';
 import { uncachedErrors, useOperationLimits } from './operation-limits.js';
 import { createStripeClient, getStripeClient, setStripeClient } from './payments/stripe.js';
@@ -86,8 +86,7 @@ async function buildContext(seed: ContextSeed, clock: Clock, rules: ContextRules
     return typeof value === 'string' ? value : null;
   };
   const authorization = params ? params.authorization : header('authorization');
-  const acceptLanguage = params ? (params['accept-language'] ?? params.acceptLanguage ?? header('accept-language')) : header('accept-language');
-  const locale = localeFromAcceptLanguage(typeof acceptLanguage === 'string' ? acceptLanguage : null);
+  const locale = localeOf({ request: seed.request, connectionParams: params, incoming: upgrade });
   const clientAddress = clientAddressOf(seed.req ?? upgrade, header('x-forwarded-for'), rules.trustProxy);
   const bearerToken = bearer(authorization);
   // Over HTTP, Yoga's CSRF prevention guards the cookie; on a WebSocket upgrade, its Origin does.
@@ -125,6 +124,36 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
     });
   }
   return defaultMaskError(error, message, isDev);
+}
+
+/**
+ * Whether an operation passes `includeCurrent: true` (a literal, or a variable that is true or
+ * defaults to true) to any field: its first results are its own, so it cannot share a running
+ * execution.
+ */
+function asksForCurrentState(args: { document: DocumentNode; variableValues?: Record<string, unknown> | null }): boolean {
+  const defaults = new Map<string, unknown>();
+  for (const definition of args.document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const variable of definition.variableDefinitions ?? []) {
+      const value = variable.defaultValue;
+      if (value?.kind === Kind.BOOLEAN) defaults.set(variable.variable.name.value, value.value);
+    }
+  }
+  let asks = false;
+  visit(args.document, {
+    Argument(node) {
+      if (node.name.value !== 'includeCurrent') return;
+      const value = node.value;
+      if (value.kind === Kind.BOOLEAN) asks ||= value.value;
+      else if (value.kind === Kind.VARIABLE) {
+        const name = value.name.value;
+        const given = args.variableValues?.[name];
+        asks ||= (given === undefined ? defaults.get(name) : given) === true;
+      }
+    },
+  });
+  return asks;
 }
 
 export interface AppOptions {
@@ -303,8 +332,12 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       execute: (args: any) => args.rootValue.execute(args),
       // Identical subscriptions (same document, variables, viewer and locale) run once per event
       // and every socket gets the same result: what lets one instance serve 10k lobby screens.
+      // One that asks for the current state first runs on its own: a group already running has
+      // sent its state long ago (its changes still come from the one shared read per event).
       subscribe: (args: any) =>
-        shareSubscriptions ? subscribeShared(args, args.rootValue.subscribe, callerKey(args.contextValue)) : args.rootValue.subscribe(args),
+        shareSubscriptions && !asksForCurrentState(args)
+          ? subscribeShared(args, args.rootValue.subscribe, callerKey(args.contextValue))
+          : args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
         const tooMany = socketLimits.tooManySubscriptions(ctx);
         if (tooMany) return [tooMany];

@@ -1,11 +1,11 @@
 import { handleStreamOrSingleExecutionResult, type Plugin } from '@envelop/core';
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Context } from './context.js';
-import { DomainError, ValidationError } from './domain/errors.js';
+import { DomainError, NotFoundError, ValidationError } from './domain/errors.js';
 import type { Locale } from './i18n/messages.js';
 import { translate } from './i18n/translate.js';
 
-/** A business error as a GraphQL error: its code (and a validation's `field`), its message translated. */
+/** A business error as a GraphQL error: its code (and the `field` of a validation or a NOT_FOUND), its message translated. */
 export function translatedGraphQLError(
   error: DomainError,
   locale: Locale,
@@ -13,7 +13,10 @@ export function translatedGraphQLError(
 ): GraphQLError {
   return new GraphQLError(translate(locale, error.messageKey, error.params), {
     ...location,
-    extensions: { code: error.code, ...(error instanceof ValidationError ? { field: error.field } : {}) },
+    extensions: {
+      code: error.code,
+      ...(error instanceof ValidationError || (error instanceof NotFoundError && error.field.length > 0) ? { field: error.field } : {}),
+    },
   });
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { SocketLimitConfig } from './config.js';
-import { localeFromAcceptLanguage, translate } from './i18n/translate.js';
+import { localeOf, translate } from './i18n/translate.js';
 
 // What one client may hold on graphql-ws (issue 10): one anonymous socket with 10 000
 // subscriptions once made a single seat change take two seconds to fan out. Past a limit the
@@ -68,7 +68,7 @@ export function createSocketLimits(config: SocketLimitConfig, addressOf: (reques
       const refused = (refusals.get(ctx.extra.socket) ?? 0) + 1;
       refusals.set(ctx.extra.socket, refused);
       if (refused > max) ctx.extra.socket.close(FLOODED_CLOSE_CODE, 'Too many operations');
-      return new GraphQLError(translate(localeOf(ctx), 'error.tooManySubscriptions', { max }), {
+      return new GraphQLError(translate(localeOf({ connectionParams: ctx.connectionParams, incoming: ctx.extra.request }), 'error.tooManySubscriptions', { max }), {
         extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', max },
       });
     },
@@ -76,10 +76,3 @@ export function createSocketLimits(config: SocketLimitConfig, addressOf: (reques
   };
 }
 
-/** The connection's language, by the same rule as the context: connectionParams, else the upgrade's header. */
-function localeOf(ctx: ConnectionContext) {
-  const params = ctx.connectionParams;
-  const header = ctx.extra.request.headers['accept-language'];
-  const value = params ? (params['accept-language'] ?? params.acceptLanguage ?? header) : header;
-  return localeFromAcceptLanguage(typeof value === 'string' ? value : null);
-}

@@ -20,6 +20,29 @@ export function localeFromAcceptLanguage(header: string | null | undefined): Loc
   return DEFAULT_LOCALE;
 }
 
+/** Where a request's language can be read: an HTTP request, or a graphql-ws connection. */
+export interface LocaleSource {
+  /** The HTTP request (Fetch API), for queries and mutations over HTTP. */
+  request?: { headers: { get(name: string): string | null } } | null;
+  /** graphql-ws `connection_init` payload: `acceptLanguage` (or `accept-language`). */
+  connectionParams?: Readonly<Record<string, unknown>> | null;
+  /** Node's request: the WebSocket upgrade (its header counts when connectionParams name no language), or a route outside Yoga. */
+  incoming?: { headers: Readonly<Record<string, string | string[] | undefined>> } | null;
+}
+
+/**
+ * The one rule for a request's language, over HTTP and over graphql-ws alike: graphql-ws's
+ * `connectionParams.acceptLanguage` (or `accept-language`) first, else the `Accept-Language`
+ * header of the HTTP request or of the WebSocket upgrade; French when none asks for fr or en.
+ */
+export function localeOf(source: LocaleSource): Locale {
+  const params = source.connectionParams;
+  const fromParams = params ? (params.acceptLanguage ?? params['accept-language']) : undefined;
+  if (typeof fromParams === 'string' && fromParams.trim() !== '') return localeFromAcceptLanguage(fromParams);
+  const header = source.request?.headers.get('accept-language') ?? source.incoming?.headers['accept-language'];
+  return localeFromAcceptLanguage(typeof header === 'string' ? header : null);
+}
+
 export function translate(locale: Locale, key: MessageKey, params: MessageParams = {}): string {
   const template = messages[locale][key] ?? messages[DEFAULT_LOCALE][key];
   return template.replace(/\{(\w+)\}/g, (match, name: string) => {

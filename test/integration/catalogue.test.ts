@@ -417,17 +417,18 @@ describe('unknown ids', () => {
     catalogue = await createCatalogue(app);
   });
 
+  /** Each bad organizationId with the code it gets: NOT_FOUND when well-formed, VALIDATION when it cannot name an organization. */
   function badOrganizationIds() {
     return {
-      'a well-formed ID of no organization': globalId('Organization'),
-      'a garbage string': 'not-an-id',
-      'an ID of another type': catalogue.venue.id,
-    };
+      'a well-formed ID of no organization': [globalId('Organization'), 'NotFoundError', 'NOT_FOUND'],
+      'a garbage string': ['not-an-id', 'ValidationError', 'VALIDATION'],
+      'an ID of another type': [catalogue.venue.id, 'ValidationError', 'VALIDATION'],
+    } as const;
   }
 
-  it('answer NOT_FOUND on ["organizationId"] to every organization-scoped mutation', async () => {
+  it('answer NOT_FOUND (or VALIDATION, malformed) on ["organizationId"] to every organization-scoped mutation', async () => {
     const options = { token: catalogue.admin.token };
-    for (const [label, organizationId] of Object.entries(badOrganizationIds())) {
+    for (const [label, [organizationId, typename, code]] of Object.entries(badOrganizationIds())) {
       const results = {
         createVenue: (await execute(app, CreateVenue, { input: { organizationId, name: 'P', address: 'A', city: 'C', latitude: 0, longitude: 0 } }, options))
           .createVenue,
@@ -438,7 +439,7 @@ describe('unknown ids', () => {
         createCoach: (await execute(app, CreateCoach, { input: { organizationId, displayName: 'C' } }, options)).createCoach,
       };
       for (const [mutation, result] of Object.entries(results)) {
-        expect(result, `${mutation} with ${label}`).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND', field: ['organizationId'] });
+        expect(result, `${mutation} with ${label}`).toMatchObject({ __typename: typename, code, field: ['organizationId'] });
       }
     }
   });
@@ -451,25 +452,27 @@ describe('unknown ids', () => {
       { token: catalogue.admin.token, locale: 'en' },
     );
     expect(data.createCoach).toMatchObject({ code: 'NOT_FOUND', message: 'Organization not found.' });
-    const fr = await execute(app, CreateCoach, { input: { organizationId: 'garbage', displayName: 'C' } }, { token: catalogue.admin.token });
+    const fr = await execute(app, CreateCoach, { input: { organizationId: globalId('Organization'), displayName: 'C' } }, { token: catalogue.admin.token });
     expect(fr.createCoach).toMatchObject({ code: 'NOT_FOUND', message: 'Organisation introuvable.' });
+    const malformed = await execute(app, CreateCoach, { input: { organizationId: 'garbage', displayName: 'C' } }, { token: catalogue.admin.token, locale: 'en' });
+    expect(malformed.createCoach).toMatchObject({ code: 'VALIDATION', message: 'This is not a valid ID of the type “Organization”.' });
   });
 
-  it('answer NOT_FOUND on the field that holds the unknown activity, venue or coach', async () => {
+  it('answer NOT_FOUND (VALIDATION when malformed) on the field that holds the unknown activity, venue or coach', async () => {
     const options = { token: catalogue.admin.token };
     const base = { activityId: catalogue.activity.id, venueId: catalogue.venue.id, startsAt: hoursFromNow(20), endsAt: hoursFromNow(21), capacity: 4 };
-    const cases: [Record<string, string>, string][] = [
-      [{ activityId: globalId('Activity') }, 'activityId'],
-      [{ activityId: 'garbage' }, 'activityId'],
-      [{ activityId: catalogue.venue.id }, 'activityId'],
-      [{ venueId: globalId('Venue') }, 'venueId'],
-      [{ venueId: 'garbage' }, 'venueId'],
-      [{ venueId: catalogue.activity.id }, 'venueId'],
-      [{ coachId: globalId('Coach') }, 'coachId'],
+    const cases: [Record<string, string>, string, string][] = [
+      [{ activityId: globalId('Activity') }, 'activityId', 'NOT_FOUND'],
+      [{ activityId: 'garbage' }, 'activityId', 'VALIDATION'],
+      [{ activityId: catalogue.venue.id }, 'activityId', 'VALIDATION'],
+      [{ venueId: globalId('Venue') }, 'venueId', 'NOT_FOUND'],
+      [{ venueId: 'garbage' }, 'venueId', 'VALIDATION'],
+      [{ venueId: catalogue.activity.id }, 'venueId', 'VALIDATION'],
+      [{ coachId: globalId('Coach') }, 'coachId', 'NOT_FOUND'],
     ];
-    for (const [override, field] of cases) {
+    for (const [override, field, code] of cases) {
       const data = await execute(app, ScheduleSession, { input: { ...base, ...override } }, options);
-      expect(data.scheduleSession, JSON.stringify(override)).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND', field: [field] });
+      expect(data.scheduleSession, JSON.stringify(override)).toMatchObject({ code, field: [field] });
     }
     expect(await sessionIds(catalogue.organization.id)).toEqual([]);
   });
@@ -744,11 +747,17 @@ describe('createOffer and offers', () => {
     ]);
   });
 
-  it("never shows an organization's offers under another organization or an unknown id", async () => {
+  it("never shows an organization's offers under another organization; an unknown id is NOT_FOUND, a malformed one VALIDATION", async () => {
     const other = await createCatalogue(app);
     expect((await execute(app, Offers, { organizationId: other.organization.id })).offers).toEqual([]);
-    expect((await execute(app, Offers, { organizationId: 'garbage' })).offers).toEqual([]);
-    expect((await execute(app, Offers, { organizationId: globalId('Organization') })).offers).toEqual([]);
+    const malformed = await request(app, Offers, { organizationId: 'garbage' }, { locale: 'en' });
+    expect(malformed.data ?? null).toBeNull();
+    expect(malformed.errors).toMatchObject([
+      { message: 'This is not a valid ID of the type “Organization”.', extensions: { code: 'VALIDATION', field: ['organizationId'] } },
+    ]);
+    const unknown = await request(app, Offers, { organizationId: globalId('Organization') }, { locale: 'en' });
+    expect(unknown.data ?? null).toBeNull();
+    expect(unknown.errors).toMatchObject([{ message: 'Organization not found.', extensions: { code: 'NOT_FOUND', field: ['organizationId'] } }]);
   });
 });
 
@@ -893,16 +902,22 @@ describe('sessions(filter)', () => {
     expect(response.errors?.[0]?.message).toBe("The filter's end must be after its start.");
   });
 
-  it('returns an empty connection for an id that names nothing', async () => {
+  it('answers NOT_FOUND for an id that names nothing and VALIDATION for a malformed one, on its path, in the asked language', async () => {
     const organizationId = catalogue.organization.id;
-    for (const filter of [{ venueId: 'garbage' }, { venueId: globalId('Venue') }, { activityId: catalogue.venue.id }, { ids: ['garbage'] }]) {
-      const data = await execute(app, Sessions, { filter: { organizationId, ...filter } });
-      expect(data.sessions, JSON.stringify(filter)).toEqual({
-        edges: [],
-        pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
-      });
+    const cases = [
+      [{ venueId: globalId('Venue') }, 'NOT_FOUND', ['filter', 'venueId'], 'Venue not found.'],
+      [{ ids: [globalId('Session')] }, 'NOT_FOUND', ['filter', 'ids', '0'], 'Session not found.'],
+      [{ venueId: 'garbage' }, 'VALIDATION', ['filter', 'venueId'], 'This is not a valid ID of the type “Venue”.'],
+      [{ activityId: catalogue.venue.id }, 'VALIDATION', ['filter', 'activityId'], 'This is not a valid ID of the type “Activity”.'],
+      [{ ids: ['garbage'] }, 'VALIDATION', ['filter', 'ids', '0'], 'This is not a valid ID of the type “Session”.'],
+    ] as const;
+    for (const [filter, code, field, message] of cases) {
+      const answer = await request(app, Sessions, { filter: { organizationId, ...(filter as { venueId?: string; activityId?: string; ids?: string[] }) } }, { locale: 'en' });
+      expect(answer.data ?? null, JSON.stringify(filter)).toBeNull();
+      expect(answer.errors, JSON.stringify(filter)).toMatchObject([{ message, extensions: { code, field } }]);
     }
-    expect(await sessionIds(globalId('Organization'))).toEqual([]);
+    const unknownOrganization = await request(app, Sessions, { filter: { organizationId: globalId('Organization') } });
+    expect(unknownOrganization.errors).toMatchObject([{ message: 'Organisation introuvable.', extensions: { code: 'NOT_FOUND', field: ['filter', 'organizationId'] } }]);
   });
 });
 

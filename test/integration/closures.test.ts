@@ -285,7 +285,7 @@ describe('closeVenue: a two-week closure with extensions', () => {
       field: ['extendValidity'],
     });
     expect(await close(catalogue.admin.token, { venueId, from: d(1), until: d(2), reason: ' ' })).toMatchObject({ code: 'VALIDATION', field: ['reason'] });
-    expect(await close(catalogue.admin.token, { venueId: 'bm9wZQ==', from: d(1), until: d(2) })).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await close(catalogue.admin.token, { venueId: 'bm9wZQ==', from: d(1), until: d(2) })).toMatchObject({ code: 'VALIDATION', field: ['venueId'] });
 
     const member = await buyer(catalogue);
     expect(await close(member.token, { venueId, from: d(1), until: d(2) })).toMatchObject({ code: 'FORBIDDEN' });

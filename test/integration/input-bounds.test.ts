@@ -192,9 +192,12 @@ describe('list arguments have a maximum', () => {
   it('sessions: a filter of 200 ids works, 201 is refused', async () => {
     const session = await scheduleSession(app, catalogue);
     const ids = [session.id, ...Array.from({ length: 199 }, (_, i) => encodeGlobalID('Session', `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`))];
+    // 200 pass the bound: the answer is about the ids themselves (the first that names nothing).
     const ok = await request(app, Sessions, { filter: { ids } });
-    expect(ok.errors).toBeUndefined();
-    expect(ok.data!.sessions.edges.map((edge) => edge.node.id)).toEqual([session.id]);
+    expect(ok.errors).toMatchObject([{ extensions: { code: 'NOT_FOUND', field: ['filter', 'ids', '1'] } }]);
+    const known = await request(app, Sessions, { filter: { ids: Array.from({ length: 200 }, () => session.id) } });
+    expect(known.errors).toBeUndefined();
+    expect(known.data!.sessions.edges.map((edge) => edge.node.id)).toEqual([session.id]);
     const refused = await request(app, Sessions, { filter: { ids: [...ids, session.id] } }, { locale: 'en' });
     expect(expectValidationError(refused, ['filter', 'ids'])).toBe('At most 200 items at once.');
     const refusedFr = await request(app, Sessions, { filter: { ids: junkIds(50_000) } });
@@ -341,9 +344,9 @@ describe('string inputs are bounded and free of control characters', () => {
     expect(expectValidationError(query, ['id'])).toBe('This field cannot be longer than 200 characters.');
     const mutation = (await execute(app, BookSession, { input: { sessionId: 'S'.repeat(5_000), beneficiaryId: 'B'.repeat(150) } }, { token: member.token })).bookSession;
     expect(mutation).toMatchObject({ code: 'VALIDATION', field: ['sessionId'] });
-    // Within the bound, an ID that names nothing stays NOT_FOUND.
-    const unknown = (await execute(app, BookSession, { input: { sessionId: 'S'.repeat(150), beneficiaryId: 'B'.repeat(150) } }, { token: member.token })).bookSession;
-    expect(unknown).toMatchObject({ code: 'NOT_FOUND' });
+    // Within the bound, a string that is no ID of a session is VALIDATION too, on its field.
+    const malformed = (await execute(app, BookSession, { input: { sessionId: 'S'.repeat(150), beneficiaryId: 'B'.repeat(150) } }, { token: member.token })).bookSession;
+    expect(malformed).toMatchObject({ code: 'VALIDATION', field: ['sessionId'] });
   });
 });
 

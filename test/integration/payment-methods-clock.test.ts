@@ -152,7 +152,7 @@ describe('removePaymentMethod', () => {
       expect(refused).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND', field: ['paymentMethodId'] });
     }
     expect((await execute(app(), Remove, { input: { paymentMethodId: 'bm9wZQ==' } }, { token: leaving.member.token })).removePaymentMethod).toMatchObject({
-      code: 'NOT_FOUND',
+      code: 'VALIDATION',
     });
     expect(fake.paymentMethods.get(leaving.card)?.customer).toMatch(/^cus_/);
 

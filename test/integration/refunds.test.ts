@@ -289,7 +289,7 @@ describe('refundOrder to the original methods', () => {
     expect(await refund(catalogue, { orderId, amountCents: 100, as: 'ORIGINAL_METHOD', reason: '  ' })).toMatchObject({ code: 'VALIDATION', field: ['reason'] });
     expect(await refund(catalogue, { orderId, amountCents: 100, as: 'ORIGINAL_METHOD', reason: 'x'.repeat(501) })).toMatchObject({ code: 'VALIDATION', field: ['reason'] });
     expect(await refund(catalogue, { orderId, amountCents: 17_001, as: 'ORIGINAL_METHOD' })).toMatchObject({ code: 'REFUND_EXCEEDS_REFUNDABLE', refundable: { amountCents: 17_000 } });
-    expect(await refund(catalogue, { orderId: 'T3JkZXI6bm90LWEtdXVpZA==', amountCents: 100, as: 'ORIGINAL_METHOD' })).toMatchObject({ code: 'NOT_FOUND', field: ['orderId'] });
+    expect(await refund(catalogue, { orderId: 'T3JkZXI6bm90LWEtdXVpZA==', amountCents: 100, as: 'ORIGINAL_METHOD' })).toMatchObject({ code: 'VALIDATION', field: ['orderId'] });
 
     // A pending order has nothing to refund.
     const buyer = await createMember(app);

@@ -525,10 +525,10 @@ describe('staff of another organisation', () => {
       (await execute(app, UpdateTimetable, { input: { timetableId: created.timetable.id, venueId: rogue.venue.id } }, { token: catalogue.admin.token }))
         .updateTimetable,
     ).toMatchObject({ code: 'VALIDATION', field: ['venueId'] });
-    // Unknown ids are NOT_FOUND, not errors.
+    // An ID of another type cannot name a timetable: VALIDATION on its field, not an error.
     expect(
       (await execute(app, UpdateTimetable, { input: { timetableId: session.id, capacity: 1 } }, { token: catalogue.admin.token })).updateTimetable,
-    ).toMatchObject({ code: 'NOT_FOUND', field: ['timetableId'] });
+    ).toMatchObject({ code: 'VALIDATION', field: ['timetableId'] });
 
     const row = await prisma.session.findUniqueOrThrow({ where: { id: raw(session.id) } });
     expect(row).toMatchObject({ capacity: 4, venueId: raw(catalogue.venue.id), changedAt: null });

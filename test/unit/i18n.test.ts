@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type MessageKey, messages } from '../../src/i18n/messages.js';
-import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from '../../src/i18n/translate.js';
+import { DEFAULT_LOCALE, localeFromAcceptLanguage, localeOf, translate } from '../../src/i18n/translate.js';
 
 describe('localeFromAcceptLanguage', () => {
   it.each<[string | null | undefined, 'fr' | 'en']>([
@@ -101,5 +101,23 @@ describe('messages', () => {
   it('really translates: only words that are the same in both languages are left identical', () => {
     const identical = frKeys.filter((key) => messages.fr[key as MessageKey] === messages.en[key as MessageKey]);
     expect(identical).toEqual(['entity.coach']);
+  });
+});
+
+describe('localeOf: the one rule for HTTP and graphql-ws', () => {
+  const request = (value?: string) => ({ headers: new Headers(value === undefined ? {} : { 'accept-language': value }) });
+  const incoming = (value?: string) => ({ headers: value === undefined ? {} : { 'accept-language': value } });
+  it.each<[string, Parameters<typeof localeOf>[0], 'fr' | 'en']>([
+    ['nothing', {}, 'fr'],
+    ['an HTTP header', { request: request('en') }, 'en'],
+    ['connectionParams.acceptLanguage', { connectionParams: { acceptLanguage: 'en' }, incoming: incoming() }, 'en'],
+    ['connectionParams["accept-language"]', { connectionParams: { 'accept-language': 'en-GB' }, incoming: incoming() }, 'en'],
+    ['connectionParams over the upgrade header', { connectionParams: { acceptLanguage: 'en' }, incoming: incoming('fr') }, 'en'],
+    ['connectionParams asking French over an English header', { connectionParams: { acceptLanguage: 'fr' }, incoming: incoming('en') }, 'fr'],
+    ['the upgrade header when connectionParams say nothing', { connectionParams: {}, incoming: incoming('en-US,en;q=0.9') }, 'en'],
+    ['the upgrade header when connectionParams hold an empty or non-string value', { connectionParams: { acceptLanguage: ' ', 'accept-language': 3 }, incoming: incoming('en') }, 'en'],
+    ['no connectionParams at all', { connectionParams: null, incoming: incoming('en') }, 'en'],
+  ])('%s', (_label, source, locale) => {
+    expect(localeOf(source)).toBe(locale);
   });
 });

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../domain/errors.js';
 import { MAX_SESSION_FILTER_IDS } from '../../domain/input-limits.js';
 import { builder } from '../builder.js';
-import { decodeId, decodeIds } from '../common/ids.js';
+import { assertIdsExist, decodeId, decodeIds, type NamedId } from '../common/ids.js';
 import { bounds } from '../common/input-bounds.js';
 
 export const SessionFilter = builder.inputType('SessionFilter', {
@@ -31,7 +31,7 @@ export interface SessionFilterShape {
   onlyAvailable?: boolean | null;
 }
 
-/** The filter with its global IDs decoded. Unknown IDs select nothing; they are not errors. */
+/** The filter with its global IDs decoded (not yet known to exist: `assertFilterIdsExist`). */
 export interface DecodedSessionFilter {
   ids?: string[];
   organizationId?: string;
@@ -42,17 +42,41 @@ export interface DecodedSessionFilter {
   onlyAvailable: boolean;
 }
 
+/** Decodes the `filter` argument: a malformed ID, or one of another type, is VALIDATION on its path. */
 export function decodeSessionFilter(filter: SessionFilterShape): DecodedSessionFilter {
   if (filter.from && filter.to && filter.to.getTime() <= filter.from.getTime()) {
     throw new ValidationError([{ field: ['filter', 'to'], messageKey: 'validation.dateRange' }]);
   }
   return {
-    ids: filter.ids ? decodeIds(filter.ids, 'Session', 'ids') : undefined,
-    organizationId: filter.organizationId ? decodeId(filter.organizationId, 'Organization', 'organizationId') : undefined,
-    venueId: filter.venueId ? decodeId(filter.venueId, 'Venue', 'venueId') : undefined,
-    activityId: filter.activityId ? decodeId(filter.activityId, 'Activity', 'activityId') : undefined,
+    ids: filter.ids ? decodeIds(filter.ids, 'Session', ['filter', 'ids']) : undefined,
+    organizationId: filter.organizationId ? decodeId(filter.organizationId, 'Organization', ['filter', 'organizationId']) : undefined,
+    venueId: filter.venueId ? decodeId(filter.venueId, 'Venue', ['filter', 'venueId']) : undefined,
+    activityId: filter.activityId ? decodeId(filter.activityId, 'Activity', ['filter', 'activityId']) : undefined,
     from: filter.from ?? undefined,
     to: filter.to ?? undefined,
     onlyAvailable: filter.onlyAvailable ?? false,
   };
+}
+
+/**
+ * NOT_FOUND (on `filter.ids.<n>`, `filter.venueId`…) when the filter names a session,
+ * organization, venue or activity that does not exist. `selected`: sessions the filter already
+ * selected. Each proves the IDs it matches, so a filter with an answer costs no more statement; an
+ * empty answer costs one, whatever the number of IDs.
+ */
+export async function assertFilterIdsExist(filter: DecodedSessionFilter, selected: readonly { id: string }[]): Promise<void> {
+  const named: NamedId[] = [];
+  if (filter.ids) {
+    const seen = new Set(selected.map((session) => session.id));
+    filter.ids.forEach((id, index) => {
+      if (!seen.has(id)) named.push({ typename: 'Session', id, field: ['filter', 'ids', String(index)] });
+    });
+  }
+  // Every selected session matches all three, so one selected session proves them.
+  if (selected.length === 0) {
+    if (filter.organizationId) named.push({ typename: 'Organization', id: filter.organizationId, field: ['filter', 'organizationId'] });
+    if (filter.venueId) named.push({ typename: 'Venue', id: filter.venueId, field: ['filter', 'venueId'] });
+    if (filter.activityId) named.push({ typename: 'Activity', id: filter.activityId, field: ['filter', 'activityId'] });
+  }
+  await assertIdsExist(named);
 }

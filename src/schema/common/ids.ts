@@ -1,5 +1,7 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { NotFoundError } from '../../domain/errors.js';
+import { prisma } from '../../db/client.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { MessageKey } from '../../i18n/messages.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,9 +30,14 @@ const ENTITY: Record<string, MessageKey> = {
   Timetable: 'entity.timetable',
 };
 
+/** Global ID types that are a variant of a Prisma model, named like it in messages. */
+const NAMED_VARIANTS: Record<string, MessageKey> = { MemberSubscription: 'entity.subscription' };
+
 /**
- * The database id inside a global ID of the expected type. Anything else (malformed, another
- * type, not a UUID) names nothing that exists: NotFoundError on that input field.
+ * The database id inside a global ID of the expected type. An ID that cannot name one (malformed,
+ * of another type, not a UUID) is the caller's mistake: VALIDATION on that input field. A
+ * well-formed ID whose row does not exist is NOT_FOUND, answered by whoever looks it up (README,
+ * "Unknown and malformed ids").
  */
 export function decodeId(globalId: string, typename: string, field: string | string[]): string {
   const path = Array.isArray(field) ? field : [field];
@@ -38,9 +45,9 @@ export function decodeId(globalId: string, typename: string, field: string | str
     const { typename: actual, id } = decodeGlobalID(globalId);
     if (actual === typename && UUID.test(id)) return id.toLowerCase();
   } catch {
-    // Not base64 or not "Type:id": falls through to NotFound.
+    // Not base64 or not "Type:id": falls through.
   }
-  throw new NotFoundError(ENTITY[typename] ?? 'entity.object', path);
+  throw new ValidationError([{ field: path, messageKey: 'validation.id', params: { entity: ENTITY[typename] ?? NAMED_VARIANTS[typename] ?? 'entity.object' } }]);
 }
 
 /** Node types that `node(id)` can load; their ids are UUIDs. */
@@ -57,6 +64,35 @@ export function decodeGlobalIdOrNothing(globalId: string): { typename: string; i
   return { typename: '', id: '' };
 }
 
-export function decodeIds(globalIds: readonly string[], typename: string, field: string): string[] {
-  return globalIds.map((globalId, index) => decodeId(globalId, typename, [field, String(index)]));
+export function decodeIds(globalIds: readonly string[], typename: string, field: string | string[]): string[] {
+  const path = Array.isArray(field) ? field : [field];
+  return globalIds.map((globalId, index) => decodeId(globalId, typename, [...path, String(index)]));
+}
+
+/** Models whose IDs an argument may name and `assertIdsExist` can look up (their tables are named like them). */
+type CheckedType = 'Session' | 'Organization' | 'Venue' | 'Activity';
+
+/** A decoded ID named by an argument, and where in the arguments it sits (e.g. `["filter", "venueId"]`). */
+export interface NamedId {
+  typename: CheckedType;
+  id: string;
+  field: string[];
+}
+
+/**
+ * NOT_FOUND on the first argument whose ID names no row (README, "Unknown and malformed ids"),
+ * checked in one statement however many IDs there are. Callers leave out what their answer
+ * already proves exists, so a query that found something usually checks nothing.
+ */
+export async function assertIdsExist(named: readonly NamedId[]): Promise<void> {
+  if (named.length === 0) return;
+  const byType = new Map<CheckedType, string[]>();
+  for (const { typename, id } of named) byType.set(typename, [...(byType.get(typename) ?? []), id]);
+  const parts = [...byType].map(
+    ([typename, ids]) => Prisma.sql`SELECT ${typename}::text AS "type", "id"::text AS "id" FROM ${Prisma.raw(`"${typename}"`)} WHERE "id" = ANY(${ids}::uuid[])`,
+  );
+  const found = await prisma.$queryRaw<{ type: string; id: string }[]>`${Prisma.join(parts, ' UNION ALL ')}`;
+  const existing = new Set(found.map((row) => `${row.type}:${row.id}`));
+  const missing = named.find(({ typename, id }) => !existing.has(`${typename}:${id}`));
+  if (missing) throw new NotFoundError(ENTITY[missing.typename] ?? 'entity.object', missing.field);
 }
