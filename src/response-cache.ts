@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { type Cache, createInMemoryCache, hashSHA256, useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import {
+  type ExecutionResult,
   getArgumentValues,
   getNamedType,
   getOperationAST,
@@ -193,6 +194,20 @@ function anonymous(request: Request): boolean {
 const NOT_CACHED = 'not-cached';
 
 /**
+ * The answer with its JSON kept once written: Yoga serialises a result with its `stringify` when
+ * it has one, and a hit is the same data every time (the data is never changed once stored).
+ * Anything but that exact shape (errors, extensions left after Yoga drops its `http` one) is
+ * written as usual.
+ */
+function withSerializedText(result: ExecutionResult): ExecutionResult {
+  const { data } = result;
+  let text: string | undefined;
+  const stringify = (value: ExecutionResult): string =>
+    value.data === data && !value.errors && !value.extensions ? (text ??= JSON.stringify(value)) : JSON.stringify(value);
+  return Object.assign({ ...result }, { stringify });
+}
+
+/**
  * The plugins to add at the end of Yoga's list: one that classifies each operation and holds a
  * mutation's answer until its events reached Redis, then the response cache itself.
  */
@@ -266,7 +281,7 @@ export function useScheduleCache(options: ResponseCacheOptions): Plugin[] {
       if (operation?.kind !== 'schedule' || operation.since === undefined) return;
       const all: Entity[] = [...entities, ...[...operation.tags, EVERY_ANSWER].map((typename) => ({ typename }))];
       if (log.changedSince(operation.since, keysOf(all))) return;
-      store.set(key, result, all, ttl);
+      store.set(key, withSerializedText(result), all, ttl);
     },
     invalidate(entities) {
       invalidate([...entities], true);
