@@ -77,7 +77,17 @@ const PRIVATE_FIELDS = { 'Session.bookings': 'PRIVATE' } as const;
 const REMEMBERED_INVALIDATIONS = 50_000;
 
 /** What this request's operation is, for the cache (set when it executes). */
-type Operation = { kind: 'mutation' } | { kind: 'other' } | { kind: 'schedule'; tags: string[]; since?: number };
+type Operation = { kind: 'mutation' } | { kind: 'other' } | { kind: 'schedule'; tags: string[]; since?: number; key?: string };
+
+/** An answer being computed, that other requests for the same key wait for. */
+interface Fill {
+  owner: object;
+  answer: Promise<ExecutionResult | null>;
+  resolve: (answer: ExecutionResult | null) => void;
+  timer: NodeJS.Timeout;
+}
+/** Longest wait for another request's answer before executing anyway. */
+const FILL_WAIT_MS = 10_000;
 
 /**
  * Which keys were invalidated when (a counter, not a clock), so that an answer whose execution
@@ -268,20 +278,44 @@ export function useScheduleCache(options: ResponseCacheOptions): Plugin[] {
     }),
   );
 
+  // One execution per key at a time: requests that miss while an answer for their key is being
+  // computed wait for it (lobby screens all ask again after each seat change), and execute
+  // themselves if it is not stored (it went stale meanwhile, or failed).
+  const fills = new Map<string, Fill>();
+  const endFill = (key: string, owner: object, answer: ExecutionResult | null): void => {
+    const fill = fills.get(key);
+    if (fill?.owner !== owner) return;
+    fills.delete(key);
+    clearTimeout(fill.timer);
+    fill.resolve(answer);
+  };
+
   /** The cache as one request's execution sees it: it stores only what is still current. */
   const forRequest = (context: object): Cache => ({
     get(key) {
       const hit = store.get(key);
       const operation = operations.get(context);
-      if (hit == null && operation?.kind === 'schedule') operation.since = log.seq;
+      if (hit == null && operation?.kind === 'schedule') {
+        operation.since = log.seq;
+        operation.key = key;
+        if (!fills.has(key)) {
+          let resolve!: (answer: ExecutionResult | null) => void;
+          const answer = new Promise<ExecutionResult | null>((done) => (resolve = done));
+          const timer = setTimeout(() => endFill(key, context, null), FILL_WAIT_MS);
+          timer.unref();
+          fills.set(key, { owner: context, answer, resolve, timer });
+        }
+      }
       return hit;
     },
     set(key, result, entities, ttl) {
       const operation = operations.get(context);
       if (operation?.kind !== 'schedule' || operation.since === undefined) return;
       const all: Entity[] = [...entities, ...[...operation.tags, EVERY_ANSWER].map((typename) => ({ typename }))];
-      if (log.changedSince(operation.since, keysOf(all))) return;
-      store.set(key, withSerializedText(result), all, ttl);
+      if (log.changedSince(operation.since, keysOf(all))) return endFill(key, context, null);
+      const stored = withSerializedText(result);
+      store.set(key, stored, all, ttl);
+      endFill(key, context, stored);
     },
     invalidate(entities) {
       invalidate([...entities], true);
@@ -293,7 +327,7 @@ export function useScheduleCache(options: ResponseCacheOptions): Plugin[] {
   // view. The object itself never stores, so if Envelop stopped calling the function nothing
   // would be cached (and the tests would say so), rather than stale answers.
   const cache = Object.assign(forRequest, {
-    get: (key: string) => store.get(key),
+    get: (key: string) => store.get(key) ?? fills.get(key)?.answer ?? null,
     set: () => undefined,
     invalidate: (entities: Iterable<Entity>) => invalidate([...entities], true),
   });
@@ -317,9 +351,12 @@ export function useScheduleCache(options: ResponseCacheOptions): Plugin[] {
       operations.set(context, tags ? { kind: 'schedule', tags } : { kind: 'other' });
     },
     onExecutionResult({ context }) {
+      const operation = operations.get(context);
+      // An answer not stored (errors) lets the requests waiting for it execute.
+      if (operation?.kind === 'schedule' && operation.key) endFill(operation.key, context, null);
       // Once Redis has the events of this mutation, every instance will have dropped what they
       // make stale before the client can ask anything else.
-      if (operations.get(context)?.kind === 'mutation') return publishesSettled();
+      if (operation?.kind === 'mutation') return publishesSettled();
     },
   };
 

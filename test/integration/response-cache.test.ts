@@ -156,6 +156,26 @@ describe('the public schedule cache', () => {
     }
   });
 
+  it('executes a burst of identical schedules once: the others wait for its answer', async () => {
+    const catalogue = await createCatalogue(a);
+    const sessions = await Promise.all([30, 31, 32].map((startsInHours) => scheduleSession(a, catalogue, { startsInHours })));
+    const variables = { organizationId: catalogue.organization.id };
+    // What one execution of this schedule costs (in English: another entry).
+    const one = await onB(() => execute(b, Schedule, variables, { locale: 'en' }));
+    expect(one.statements).toBeGreaterThan(0);
+
+    const sent = counter as unknown as { count: number };
+    counter.take();
+    const first = execute(b, Schedule, variables);
+    // Once the first is reading the database, six more of the same arrive.
+    while (sent.count === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const others = await Promise.all(Array.from({ length: 6 }, () => execute(b, Schedule, variables)));
+    const answer = await first;
+    expect(counter.take().count).toBe(one.statements);
+    expect(answer.sessions.edges.map((edge) => edge.node.id)).toEqual(sessions.map((session) => session.id));
+    for (const other of others) expect(other).toEqual(answer);
+  });
+
   it('shows a booking made on A in the very next schedule read on B, and a cancellation', async () => {
     const catalogue = await createCatalogue(a);
     const session = await scheduleSession(a, catalogue, { capacity: 5 });
