@@ -246,37 +246,25 @@ export function useScheduleCache(options: ResponseCacheOptions): Plugin[] {
     log.forgetAll();
   };
 
-  // The listeners hold the cache weakly, so that a closed server's cache (tests start many) goes
-  // with it; they stop themselves once it is gone.
-  const self = new WeakRef({ invalidate, clear });
-  const stops: (() => void)[] = [];
-  const stop = () => stops.splice(0).forEach((each) => each());
-  stops.push(
-    watch('session:changed', (event: SessionChangedEvent) => {
-      const cache = self.deref();
-      if (!cache) return stop();
-      cache.invalidate(
-        [
-          sessionKey(event.sessionId),
-          listTag('venue', event.venueId),
-          listTag('activity', event.activityId),
-          listTag('organization', event.organizationId),
-          ALL_LISTS,
-        ].map((typename) => ({ typename })),
-        false,
-      );
-    }),
-    watch('cache:invalidate', (event) => {
-      const cache = self.deref();
-      if (!cache) return stop();
-      if (event.origin !== origin) cache.invalidate(event.entities, false);
-    }),
-    onEventGap(() => {
-      const cache = self.deref();
-      if (!cache) return stop();
-      cache.clear();
-    }),
-  );
+  // Every instance hears every session change (its own at once, the others' through Redis). The
+  // listeners stay for the life of the process, as the server does (tests that start several
+  // servers in one process keep a closed one's listeners; they only drop entries).
+  watch('session:changed', (event: SessionChangedEvent) => {
+    invalidate(
+      [
+        sessionKey(event.sessionId),
+        listTag('venue', event.venueId),
+        listTag('activity', event.activityId),
+        listTag('organization', event.organizationId),
+        ALL_LISTS,
+      ].map((typename) => ({ typename })),
+      false,
+    );
+  });
+  watch('cache:invalidate', (event) => {
+    if (event.origin !== origin) invalidate(event.entities, false);
+  });
+  onEventGap(clear);
 
   // One execution per key at a time: requests that miss while an answer for their key is being
   // computed wait for it (lobby screens all ask again after each seat change), and execute
