@@ -2,10 +2,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createCounter, createHistogram, type FillLabelsFnParams, usePrometheus } from '@envelop/prometheus';
 import type { Plugin } from 'graphql-yoga';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Clock } from './clock.js';
 import { prisma } from './db/client.js';
 import { logger } from './logger.js';
+import type { WebhookAttemptListener } from './webhooks/delivery.js';
 
 // GET /metrics (issue 14 point 8): Prometheus text format. GraphQL operations are counted and timed
 // by @envelop/prometheus; sockets, subscriptions and backlogs are gauges read at scrape time.
@@ -33,6 +34,8 @@ export interface Metrics {
   plugin: Plugin;
   /** Answers GET /metrics (the caller routes it here). */
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Counts a webhook delivery attempt of this instance's worker. */
+  webhookAttempt: WebhookAttemptListener;
 }
 
 export function createMetrics(sources: MetricsSources, token: string | undefined): Metrics {
@@ -106,6 +109,20 @@ export function createMetrics(sources: MetricsSources, token: string | undefined
     help: `Emails of the outbox due to be sent and not sent yet, counted up to ${BACKLOG_COUNT_LIMIT}.`,
     registers: [registry],
   });
+  const webhooksRetrying = new Gauge({
+    name: 'booking_webhook_deliveries_retrying',
+    help: `Webhook deliveries whose last attempt failed and that are still retried (for up to 3 days), counted up to ${BACKLOG_COUNT_LIMIT}.`,
+    registers: [registry],
+  });
+  const webhookAttempts = new Counter({
+    name: 'booking_webhook_attempts_total',
+    help: 'Webhook HTTP requests this instance sent, by outcome (failed: no answer, or an answer other than 2xx).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  // Both outcomes present from the start, so that a rate over "failed" exists before the first failure.
+  webhookAttempts.inc({ outcome: 'succeeded' }, 0);
+  webhookAttempts.inc({ outcome: 'failed' }, 0);
 
   const refresh = async () => {
     openSockets.set(sources.openSockets());
@@ -114,10 +131,12 @@ export function createMetrics(sources: MetricsSources, token: string | undefined
       const backlog = await backlogs(sources.clock.now());
       dueJobs.set(backlog.dueJobs);
       outbox.set(backlog.outboxEmails);
+      webhooksRetrying.set(backlog.webhooksRetrying);
     } catch (error) {
       // No stale figure: the backlogs are left out of this scrape (Prometheus sees them absent).
       dueJobs.reset();
       outbox.reset();
+      webhooksRetrying.reset();
       logger.warn({ err: error }, 'metrics: could not count the backlogs');
     }
   };
@@ -126,6 +145,7 @@ export function createMetrics(sources: MetricsSources, token: string | undefined
   return {
     registry,
     plugin,
+    webhookAttempt: (outcome) => webhookAttempts.inc({ outcome }),
     serve: async (req, res) => {
       if (expected && !timingSafeEqual(digest(req.headers.authorization ?? ''), expected)) {
         res.writeHead(401, { 'www-authenticate': 'Bearer realm="metrics"', 'cache-control': 'no-store' }).end();
@@ -156,20 +176,23 @@ function errorCode(error: unknown, phase: string | undefined): string {
   return 'UNEXPECTED';
 }
 
-/**
- * Both backlogs in one statement, each bounded by LIMIT on the (status, time) index, so a scrape
- * costs the same whether the worker is up to date or a million rows behind.
- */
-async function backlogs(now: Date): Promise<{ dueJobs: number; outboxEmails: number }> {
-  const [row] = await prisma.$queryRaw<{ dueJobs: number; outboxEmails: number }[]>`
-    SELECT
-      (SELECT count(*) FROM (SELECT 1 FROM "DueJob" WHERE "status" = 'PENDING' AND "runAt" <= ${now} LIMIT ${BACKLOG_COUNT_LIMIT}) AS due)::int AS "dueJobs",
-      (SELECT count(*) FROM (SELECT 1 FROM "OutboxEmail" WHERE "status" = 'PENDING' AND "nextAttemptAt" <= ${now} LIMIT ${BACKLOG_COUNT_LIMIT}) AS due)::int AS "outboxEmails"`;
-  return row ?? { dueJobs: 0, outboxEmails: 0 };
+interface Backlogs {
+  dueJobs: number;
+  outboxEmails: number;
+  webhooksRetrying: number;
 }
 
-// Webhook failures (issue 14 point 5) are built on another branch (int-webhooks); no delivery table
-// exists here yet. WEBHOOK FAILURES HOOK: once it does, add a `booking_webhook_deliveries_failing`
-// gauge counted in `backlogs` the same way (deliveries whose last attempt failed and that are still
-// retried, bounded by LIMIT), and a `webhook_deliveries_failed_total` counter incremented by the
-// delivery worker on each failed attempt.
+/**
+ * The backlogs in one statement, each bounded by LIMIT on the (status, time) index, so a scrape
+ * costs the same whether the worker is up to date or a million rows behind. A webhook delivery
+ * being retried is a pending WEBHOOK_DELIVERY job that carries its last failure.
+ */
+async function backlogs(now: Date): Promise<Backlogs> {
+  const [row] = await prisma.$queryRaw<Backlogs[]>`
+    SELECT
+      (SELECT count(*) FROM (SELECT 1 FROM "DueJob" WHERE "status" = 'PENDING' AND "runAt" <= ${now} LIMIT ${BACKLOG_COUNT_LIMIT}) AS due)::int AS "dueJobs",
+      (SELECT count(*) FROM (SELECT 1 FROM "OutboxEmail" WHERE "status" = 'PENDING' AND "nextAttemptAt" <= ${now} LIMIT ${BACKLOG_COUNT_LIMIT}) AS due)::int AS "outboxEmails",
+      (SELECT count(*) FROM (SELECT 1 FROM "DueJob" WHERE "status" = 'PENDING' AND "kind" = 'WEBHOOK_DELIVERY' AND "lastError" IS NOT NULL
+         LIMIT ${BACKLOG_COUNT_LIMIT}) AS retrying)::int AS "webhooksRetrying"`;
+  return row ?? { dueJobs: 0, outboxEmails: 0, webhooksRetrying: 0 };
+}

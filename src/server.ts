@@ -8,7 +8,7 @@ import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { bearer, configureTokens } from './auth/tokens.js';
 import { openRateLimits, type RateLimits } from './auth/rate-limits.js';
 import { configureCookies, LOGIN_COOKIE, loginCookieOf, upgradeOriginMayUseCookie, useCookieCsrfPrevention } from './auth/cookies.js';
-import { viewerFromToken, validLogins } from './services/auth-sessions.js';
+import { viewerFromToken, validLogins } from './services/member/auth-sessions.js';
 import { configureLinks } from './links.js';
 import { type Clock, systemClock, TestClock } from './clock.js';
 import type { Config } from './config.js';
@@ -20,12 +20,12 @@ import { callerKey, type EventBus, openEvents, subscribeShared, watch } from './
 import { startJobTimer } from './jobs/timer.js';
 import { configureWebhooks } from './webhooks/delivery.js';
 import { createMailer, getMailer, setMailer } from './mail/outbox.js';
-import { renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
+import { graphiqlOptions, renderLocalGraphiQL, serveGraphiQLAsset } from './graphiql.js';
 import { serveScreen } from './screens/index.js';
-import { serveInvoice } from './services/invoices.js';
-import { serveMyDataExport } from './services/personal-data.js';
-import { serveCsvExport } from './services/exports.js';
-import { serveCalendar } from './services/calendars.js';
+import { serveInvoice } from './services/order/invoices.js';
+import { serveMyDataExport } from './services/member/personal-data.js';
+import { serveCsvExport } from './services/organization/exports.js';
+import { serveCalendar } from './services/integration/calendars.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage, translate } from './i18n/translate.js';
 import { logger, yogaLogging } from './logger.js';
 import { uncachedErrors, useOperationLimits } from './operation-limits.js';
@@ -186,7 +186,8 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       const origin = request.headers.get('origin');
       return origin !== null && config.corsOrigins.includes(origin) ? { origin: [origin], credentials: true } : false;
     },
-    graphiql: config.graphiql ? { title: 'Class booking API', subscriptionsProtocol: 'WS' } : false,
+    // GraphiQL opens on example tabs with a token header placeholder (src/graphiql.ts).
+    graphiql: config.graphiql ? graphiqlOptions('Class booking API') : false,
     logging: yogaLogging,
   });
 
@@ -352,7 +353,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   // Emails due are sent by the same timer (or by advanceClock under the test clock).
   const mail = { mailer: createMailer(config), from: config.mailFrom, publicUrl: config.publicUrl };
   setMailer(mail);
-  const jobs = config.testClock || config.jobIntervalMs <= 0 ? null : startJobTimer(clock, config.jobIntervalMs, mail);
+  const jobs = config.testClock || config.jobIntervalMs <= 0 ? null : startJobTimer(clock, config.jobIntervalMs, mail, metrics?.webhookAttempt);
 
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -38,7 +38,7 @@ export function tokenLifetimeSeconds(): number {
 /**
  * The member and login a token names, when its signature holds and it has not expired at `now`
  * (the injected clock's, so the test clock can expire it); null otherwise. Whether the login was
- * revoked is the database's to say (see services/auth-sessions.ts).
+ * revoked is the database's to say (see services/member/auth-sessions.ts).
  */
 export async function readLoginToken(token: string, now: Date): Promise<{ memberId: string; sessionId: string } | null> {
   try {

@@ -27,3 +27,24 @@ function isRetryable(error: unknown): boolean {
   if (error.code === 'P2034') return true;
   return /\b(40P01|40001)\b|deadlock detected|could not serialize/.test(error.message);
 }
+
+/** Work to do once a transaction has committed: publish an event, wake a subscriber. */
+export type AfterCommit = () => void;
+
+/**
+ * `transaction`, with a list the work fills with what to do after commit. The list starts empty on
+ * each attempt (a retried transaction must not publish twice), and runs only once the transaction
+ * committed: a rolled-back one publishes nothing.
+ */
+export async function transactionThen<T>(
+  work: (tx: Tx, afterCommit: AfterCommit[]) => Promise<T>,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  let afterCommit: AfterCommit[] = [];
+  const result = await transaction((tx) => {
+    afterCommit = [];
+    return work(tx, afterCommit);
+  }, options);
+  for (const effect of afterCommit) effect();
+  return result;
+}

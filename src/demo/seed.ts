@@ -6,7 +6,7 @@ import type { PaymentMethod, Prisma } from '../generated/prisma/client.js';
 import { logger } from '../logger.js';
 import type { Context } from '../context.js';
 import { calendarDate, DEFAULT_TIME_ZONE } from '../domain/time.js';
-import { purchaseOffer, recordPayment } from '../services/orders.js';
+import { purchaseOffer, recordPayment } from '../services/order/orders.js';
 
 /**
  * Demo data for `npm start`: one organisation per seed document (`../shared/seeds/`), each with the

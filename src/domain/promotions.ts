@@ -2,7 +2,7 @@ import type { BookingStatus, OrderStatus } from '../generated/prisma/enums.js';
 import { Issues } from './validation.js';
 
 // Promo codes (003 §3.3, 004): entered before payment, applied to the order's price (tax
-// included). Pure rules; redemption itself is a compare-and-swap in services/promotions.ts.
+// included). Pure rules; redemption itself is a compare-and-swap in services/order/promotions.ts.
 
 const PROMO_CODE = /^[A-Z0-9_-]{3,32}$/;
 

@@ -1,10 +1,10 @@
 import type { DueJobKind } from '../generated/prisma/enums.js';
-import { expireEntitlement } from '../services/entitlements.js';
-import { endPaymentGrace, startPauseJob } from '../services/subscriptions.js';
-import { renewSubscription } from '../services/order-completion.js';
-import { chargeRenewal, refundExcessPayment } from '../services/payments.js';
-import { offerWindowJob, waitlistDeadlineJob } from '../services/waitlist.js';
-import { expirePaymentHold } from '../services/bookings.js';
+import { expireEntitlement } from '../services/credit/entitlements.js';
+import { endPaymentGrace, startPauseJob } from '../services/credit/subscriptions.js';
+import { renewSubscription } from '../services/order/order-completion.js';
+import { chargeRenewal, refundExcessPayment } from '../services/order/payments.js';
+import { offerWindowJob, waitlistDeadlineJob } from '../services/booking/waitlist.js';
+import { expirePaymentHold } from '../services/booking/bookings.js';
 import type { JobHandler } from './worker.js';
 
 /** What each kind of due job does. Kinds without a handler yet are never enqueued. */

@@ -3,14 +3,14 @@ import { logger } from '../logger.js';
 import { type MailSetup, sendDueEmails } from '../mail/outbox.js';
 import { jobHandlers } from './handlers.js';
 import { runDueJobs } from './worker.js';
-import { deliverDueWebhooks } from '../webhooks/delivery.js';
+import { deliverDueWebhooks, type WebhookAttemptListener } from '../webhooks/delivery.js';
 
 /**
  * Every `intervalMs`: runs due jobs, then sends due emails (those the jobs just queued included),
  * and, beside them, sends due webhooks.
  * One pass at a time per instance; other instances share the work through SKIP LOCKED.
  */
-export function startJobTimer(clock: Clock, intervalMs: number, mail: MailSetup): { stop(): Promise<void> } {
+export function startJobTimer(clock: Clock, intervalMs: number, mail: MailSetup, onWebhookAttempt?: WebhookAttemptListener): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   const pass = async () => {
     try {
@@ -37,7 +37,7 @@ export function startJobTimer(clock: Clock, intervalMs: number, mail: MailSetup)
   let delivering: Promise<void> | null = null;
   const deliver = () => {
     if (delivering) return;
-    delivering = deliverDueWebhooks(clock)
+    delivering = deliverDueWebhooks(clock, { onAttempt: onWebhookAttempt })
       .then((handled) => {
         if (handled > 0) logger.info({ webhooks: handled }, 'due webhooks processed');
       })

@@ -1,11 +1,11 @@
 import { prisma } from '../db/client.js';
-import { transaction, type Tx } from '../db/transaction.js';
+import { type AfterCommit, transaction, type Tx } from '../db/transaction.js';
 import type { DueJob } from '../generated/prisma/client.js';
 import type { DueJobKind } from '../generated/prisma/enums.js';
 import { logger } from '../logger.js';
 
 /** Something to do once the job's transaction has committed (publishing an event). */
-export type AfterCommit = () => void;
+export type { AfterCommit };
 
 /**
  * Runs one due job inside the worker's transaction: whatever it writes commits together with the

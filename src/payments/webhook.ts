@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import { refuseOversizedBody } from '../body-limit.js';
 import { logger } from '../logger.js';
-import { processStripeEvent } from '../services/payments.js';
+import { processStripeEvent } from '../services/order/payments.js';
 import type { StripeClient } from './stripe.js';
 
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';

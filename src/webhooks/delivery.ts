@@ -174,27 +174,33 @@ async function lease(now: Date, limit: number): Promise<Leased[]> {
  * Sends the deliveries due at the clock's now, `concurrency` at a time, at most `batch` per call.
  * Returns how many were attempted (or closed because their endpoint is gone).
  */
-export async function deliverDueWebhooks(clock: Clock, { batch = 100, concurrency = 8 }: { batch?: number; concurrency?: number } = {}): Promise<number> {
+export async function deliverDueWebhooks(
+  clock: Clock,
+  { batch = 100, concurrency = 8, onAttempt }: { batch?: number; concurrency?: number; onAttempt?: WebhookAttemptListener } = {},
+): Promise<number> {
   let handled = 0;
   while (handled < batch) {
     const leased = await lease(clock.now(), Math.min(concurrency, batch - handled));
     if (leased.length === 0) break;
-    await Promise.all(leased.map((job) => deliverLeased(job, clock)));
+    await Promise.all(leased.map((job) => deliverLeased(job, clock, onAttempt)));
     handled += leased.length;
   }
   return handled;
 }
 
-async function deliverLeased(job: Leased, clock: Clock): Promise<void> {
+/** Told of each HTTP attempt this instance made, once it is recorded (the metrics count them). */
+export type WebhookAttemptListener = (outcome: 'succeeded' | 'failed') => void;
+
+async function deliverLeased(job: Leased, clock: Clock, onAttempt: WebhookAttemptListener | undefined): Promise<void> {
   try {
-    await deliver(job, clock);
+    await deliver(job, clock, onAttempt);
   } catch (error) {
     // A database error while recording: the lease runs out and the job is tried again.
     logger.error({ jobId: job.id, err: error instanceof Error ? error.message : String(error) }, 'webhook delivery failed to record');
   }
 }
 
-async function deliver(job: Leased, clock: Clock): Promise<void> {
+async function deliver(job: Leased, clock: Clock, onAttempt: WebhookAttemptListener | undefined): Promise<void> {
   const delivery = job.payload.deliveryId
     ? await prisma.webhookDelivery.findUnique({ where: { id: job.payload.deliveryId }, include: { event: true, endpoint: true } })
     : null;
@@ -258,6 +264,7 @@ async function deliver(job: Leased, clock: Clock): Promise<void> {
       },
     });
   });
+  onAttempt?.(succeeded ? 'succeeded' : 'failed');
   const log = { webhookDeliveryId: delivery.id, webhookId: delivery.eventId, type: delivery.event.type, attempt: attemptNumber, httpStatus: outcome.httpStatus, durationMs: outcome.durationMs };
   if (succeeded) logger.info(log, 'webhook delivered');
   else if (next) logger.warn({ ...log, err: outcome.error, nextAttemptAt: next }, 'webhook delivery failed; retrying later');

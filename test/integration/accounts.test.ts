@@ -6,7 +6,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { prisma } from '../../src/db/client.js';
-import { settlePasswordWork } from '../../src/services/passwords.js';
+import { settlePasswordWork } from '../../src/services/member/passwords.js';
 import { graphql } from '../gql/index.js';
 import { execute, request, success } from '../support/app.js';
 import { clockApp, testClock } from '../support/clock.js';

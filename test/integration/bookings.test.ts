@@ -1,3 +1,4 @@
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import type { App } from '../../src/server.js';
@@ -343,6 +344,61 @@ describe('cancelling', () => {
     );
     expect(byStaff).toMatchObject({ creditReturned: true, booking: { status: 'CANCELLED' } });
     expect(await balance(m)).toBe(3);
+  });
+
+  // A member's own cancellation takes the one-statement path (src/services/booking/booking-fast-path.ts);
+  // staff cancelling for a member take the general one. Both must leave the same records.
+  it.each([
+    ['in time', 30, 'CANCELLED', true],
+    ['late', 2, 'LATE_CANCELLED', false],
+  ] as const)('%s, a member cancelling and staff cancelling for a member leave the same ledger, seats and email', async (_, startsInHours, status, creditReturned) => {
+    const catalogue = await createCatalogue(app);
+    const session = await scheduleSession(app, catalogue, { startsInHours, capacity: 3 });
+    const self = await member(catalogue, 3);
+    const helped = await member(catalogue, 3);
+    const bookings = [await book(app, self, session.id, self.beneficiaryId), await book(app, helped, session.id, helped.beneficiaryId)];
+    const answers = [
+      (await execute(app, Cancel, { input: { bookingId: bookings[0]! } }, { token: self.token })).cancelBooking,
+      (await execute(app, Cancel, { input: { bookingId: bookings[1]! } }, { token: catalogue.admin.token })).cancelBooking,
+    ].map((answer) => success(answer, 'CancelBookingSuccess'));
+    expect(answers).toMatchObject([
+      { creditReturned, booking: { status, session: { seatsLeft: 2 } } },
+      { creditReturned, booking: { status, session: { seatsLeft: 3 } } },
+    ]);
+    const records = async (globalId: string) => {
+      const bookingId = decodeGlobalID(globalId).id;
+      const ledger = await prisma.creditLedgerEntry.findMany({ where: { bookingId }, orderBy: { createdAt: 'asc' } });
+      const emails = await prisma.outboxEmail.findMany({ where: { dedupeKey: `booking-cancelled:${bookingId}` } });
+      return {
+        ledger: ledger.map((entry) => [entry.reason, entry.delta, entry.note]),
+        emails: emails.map((email) => ({ template: email.template, payload: { ...(email.payload as object), bookingId: undefined } })),
+      };
+    };
+    const [own, onBehalf] = [await records(bookings[0]!), await records(bookings[1]!)];
+    expect(own).toEqual(onBehalf);
+    expect(own.emails).toEqual([
+      { template: 'booking-cancelled', payload: expect.objectContaining({ late: !creditReturned, creditReturned, activity: expect.any(String) }) },
+    ]);
+    expect(own.ledger.map(([reason, delta]) => [reason, delta])).toEqual(creditReturned ? [['DEBIT', -1], ['RECREDIT', 1]] : [['DEBIT', -1], ['FORFEIT', 0]]);
+    expect([await balance(self), await balance(helped)]).toEqual(creditReturned ? [3, 3] : [2, 2]);
+  });
+
+  it('a credit returned to a lot that expired meanwhile is recorded, then expires with it', async () => {
+    const catalogue = await createCatalogue(app);
+    const m = await member(catalogue, 3);
+    const session = await scheduleSession(app, catalogue, { startsInHours: 30 });
+    const bookingId = decodeGlobalID(await book(app, m, session.id, m.beneficiaryId)).id;
+    // The lot's validity ended after the booking (staff shortened it, or its end came and went).
+    const { entitlementId } = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId } });
+    await prisma.entitlement.update({ where: { id: entitlementId! }, data: { validFrom: new Date(Date.now() - 120_000), validUntil: new Date(Date.now() - 60_000) } });
+    const result = success(
+      (await execute(app, Cancel, { input: { bookingId: encodeGlobalID('Booking', bookingId) } }, { token: m.token })).cancelBooking,
+      'CancelBookingSuccess',
+    );
+    expect(result).toMatchObject({ booking: { status: 'CANCELLED' } });
+    const ledger = await prisma.creditLedgerEntry.findMany({ where: { bookingId }, orderBy: { createdAt: 'asc' } });
+    expect(ledger.map((entry) => [entry.reason, entry.delta])).toEqual([['DEBIT', -1], ['RECREDIT', 1], ['EXPIRE', -1]]);
+    expect((await prisma.entitlement.findUniqueOrThrow({ where: { id: entitlementId! } })).creditsRemaining).toBe(2);
   });
 });
 

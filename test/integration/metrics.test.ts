@@ -1,9 +1,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/server.js';
-import { startApp } from '../support/app.js';
-import { createCatalogue, scheduleSession } from '../support/factories.js';
+import { graphql } from '../gql/index.js';
+import { execute, startApp, success } from '../support/app.js';
+import { book, createCatalogue, memberWithCredits, scheduleSession } from '../support/factories.js';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { wsClient } from '../support/ws.js';
 
 // GET /metrics (issue 14 point 8): Prometheus text format, scraped after real operations. The
@@ -175,6 +177,61 @@ describe('GET /metrics', () => {
     expect(value(samples, 'booking_outbox_emails_backlog')).toBe(0);
     await sql.query(`UPDATE "DueJob" SET status = 'DONE' WHERE "dedupeKey" = 'metrics-test-a'`);
     expect(value((await scrape()).samples, 'booking_due_jobs_backlog')).toBe(1);
+  });
+});
+
+const CreateEndpoint = graphql(`
+  mutation MetricsCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) {
+      __typename
+      ... on CreateWebhookEndpointSuccess { webhookEndpoint { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+describe('webhook failures', () => {
+  it('counts the attempts of this instance by outcome, and shows the deliveries being retried', async () => {
+    // This time with the job timer on, as in production, so that the worker delivers.
+    await app.close();
+    app = await startApp({ databaseUrl: databaseUrl(database), metricsToken: TOKEN, jobIntervalMs: 50, webhooksAllowPrivate: true });
+    base = `http://127.0.0.1:${await app.listen()}`;
+    const receiver = await startWebhookReceiver();
+    try {
+      receiver.respondWith(500);
+      const catalogue = await createCatalogue(app);
+      success(
+        (
+          await execute(
+            app,
+            CreateEndpoint,
+            { input: { organizationId: catalogue.organization.id, url: receiver.url, events: ['booking.created'] } },
+            { token: catalogue.admin.token },
+          )
+        ).createWebhookEndpoint,
+        'CreateWebhookEndpointSuccess',
+      );
+      const before = (await scrape()).samples;
+      expect(value(before, 'booking_webhook_attempts_total', { outcome: 'failed' })).toBe(0);
+      expect(value(before, 'booking_webhook_deliveries_retrying')).toBe(0);
+
+      const member = await memberWithCredits(app, catalogue);
+      await book(app, member, (await scheduleSession(app, catalogue)).id, member.beneficiaryId);
+      await receiver.waitFor(1);
+      await expect.poll(async () => value((await scrape()).samples, 'booking_webhook_attempts_total', { outcome: 'failed' })).toBe(1);
+      expect(value((await scrape()).samples, 'booking_webhook_deliveries_retrying')).toBe(1);
+
+      // The endpoint is back; the retry is brought forward rather than waited for.
+      receiver.respondWith(200);
+      await sql.query(`UPDATE "DueJob" SET "runAt" = now() WHERE kind = 'WEBHOOK_DELIVERY' AND status = 'PENDING'`);
+      await receiver.waitFor(2);
+      await expect.poll(async () => value((await scrape()).samples, 'booking_webhook_attempts_total', { outcome: 'succeeded' })).toBe(1);
+      const after = (await scrape()).samples;
+      expect(value(after, 'booking_webhook_attempts_total', { outcome: 'failed' })).toBe(1);
+      expect(value(after, 'booking_webhook_deliveries_retrying')).toBe(0);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { signCsvExportToken } from '../../src/auth/tokens.js';
 import { prisma } from '../../src/db/client.js';
 import { transaction } from '../../src/db/transaction.js';
 import type { App } from '../../src/server.js';
-import { crossPeriodBoundary } from '../../src/services/subscriptions.js';
+import { crossPeriodBoundary } from '../../src/services/credit/subscriptions.js';
 import { graphql } from '../gql/index.js';
 import { execute, request, startApp, success } from '../support/app.js';
 import {

@@ -13,9 +13,10 @@ import { SqlStatementCounter } from '../support/sql-statement-counter.js';
 
 const PINNED = {
   bookSession: 3,
-  // + 1 each for the webhook outbox (issue 14): one INSERT … SELECT per event, that writes nothing
-  // when no endpoint listens (booking.cancelled; booking.created and waitlist.offer_claimed).
-  cancelBooking: 22,
+  // The fast path (cancel_booking_with_credit): the viewer's session, one read, one call. Was 22.
+  cancelBooking: 3,
+  // + 1 for the webhook outbox (issue 14): one INSERT … SELECT per event, that writes nothing
+  // when no endpoint listens (booking.created and waitlist.offer_claimed).
   claimWaitlistOffer: 36,
   schedule20: 4,
   schedule200: 4,

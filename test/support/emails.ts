@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prisma } from '../../src/db/client.js';
-import { settlePasswordWork } from '../../src/services/passwords.js';
+import { settlePasswordWork } from '../../src/services/member/passwords.js';
 
 // Emails as members receive them, for test-clock servers whose `dataDir` is the test's (as
 // demoScenarioApp's): moving the clock runs the outbox, which (without SMTP_URL) writes each email

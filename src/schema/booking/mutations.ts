@@ -22,9 +22,9 @@ import {
   markAttendance,
   rescheduleBooking,
   restoreCredit,
-} from '../../services/bookings.js';
+} from '../../services/booking/bookings.js';
 import type { WaitlistEntry } from '../../generated/prisma/client.js';
-import { type PayWith } from '../../services/bookings.js';
+import { type PayWith } from '../../services/booking/bookings.js';
 import { builder } from '../builder.js';
 import { SessionRef } from '../catalogue/types.js';
 import { WaitlistEntryRef } from '../waitlist/types.js';

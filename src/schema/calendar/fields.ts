@@ -1,11 +1,11 @@
 import { venueCalendarLink } from '../../links.js';
-import { calendarUrlOf, resetCalendarUrl } from '../../services/calendars.js';
+import { calendarUrlOf, resetCalendarUrl } from '../../services/integration/calendars.js';
 import { builder } from '../builder.js';
 import { defineMutation } from '../common/mutation.js';
 import { MemberRef, ownerOnly } from '../member/types.js';
 
 // Calendar feeds (issue 14, point 6): the URLs calendar apps subscribe to. The feeds themselves
-// are served by src/services/calendars.ts.
+// are served by src/services/integration/calendars.ts.
 
 builder.prismaObjectField('Member', 'calendarUrl', (t) =>
   t.string({

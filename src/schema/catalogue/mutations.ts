@@ -6,7 +6,7 @@ import {
   createOffer,
   createVenue,
   scheduleSession,
-} from '../../services/catalogue.js';
+} from '../../services/catalogue/catalogue.js';
 import { defineMutation } from '../common/mutation.js';
 import { decodeId, decodeIds } from '../common/ids.js';
 import { bounds } from '../common/input-bounds.js';

@@ -1,6 +1,6 @@
 import { SessionNotBookableError } from '../../domain/errors.js';
 import { MAX_SKIP_DATES, MAX_TERM_DAYS, WEEKDAYS, weekdayOfRule, type Weekday } from '../../domain/timetable.js';
-import { createTimetable, updateSession, updateTimetable } from '../../services/timetable.js';
+import { createTimetable, updateSession, updateTimetable } from '../../services/catalogue/timetable.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
 import { bounds } from '../common/input-bounds.js';

@@ -1,6 +1,6 @@
 import { CreditNoteNotRefundableError, EarlyTerminationNotAllowedError, VenueAlreadyClosedError } from '../../domain/errors.js';
 import { MAX_CLOSURE_DAYS, MAX_CLOSURE_SESSIONS, NEARBY_VENUE_RADIUS_KM } from '../../domain/closures.js';
-import { closeVenue, refundCreditNote, terminateSubscriptionForMove } from '../../services/closures.js';
+import { closeVenue, refundCreditNote, terminateSubscriptionForMove } from '../../services/catalogue/closures.js';
 import { bounds } from '../common/input-bounds.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE, MAX_PAGE, totalCountField } from '../common/connections.js';
 import { builder } from '../builder.js';
 import { VenueRef } from '../catalogue/types.js';
 import { ValidityExtensionRef } from '../credit/types.js';
@@ -34,6 +35,8 @@ export const VenueClosureRef = builder.prismaObject('VenueClosure', {
   }),
 });
 
+const closuresQuery = { orderBy: [{ startsAt: 'desc' as const }, { id: 'asc' as const }] };
+
 builder.prismaObjectFields(VenueRef, (t) => ({
   closedForGoodFrom: t.field({
     type: 'DateTime',
@@ -44,10 +47,31 @@ builder.prismaObjectFields(VenueRef, (t) => ({
   }),
   closures: t.relation('closures', {
     type: VenueClosureRef,
-    description: "The venue's closures, newest first. Staff of the organization only (others get FORBIDDEN).",
+    description: "The venue's 100 newest closures, newest first. Staff of the organization only (others get FORBIDDEN).",
+    // Closures accumulate over the years; this list stops at 100 where the connection goes on.
+    deprecationReason: 'Use closuresConnection: this list stops at the 100 newest, the connection pages through all, with totalCount.',
     authScopes: (venue) => ({ staffOf: venue.organizationId }),
-    query: { orderBy: [{ startsAt: 'desc' }, { id: 'asc' }], take: 100 },
+    query: { ...closuresQuery, take: 100 },
   }),
+  closuresConnection: t.relatedConnection(
+    'closures',
+    {
+      type: VenueClosureRef,
+      description: "The venue's closures, newest first. Staff of the organization only (others get FORBIDDEN).",
+      authScopes: (venue) => ({ staffOf: venue.organizationId }),
+      cursor: 'id',
+      totalCount: true,
+      defaultSize: DEFAULT_PAGE,
+      maxSize: MAX_PAGE,
+      query: closuresQuery,
+    },
+    {
+      name: 'VenueClosuresConnection',
+      description: "A page of a venue's closures.",
+      fields: (c) => ({ totalCount: c.int(totalCountField('How many closures the venue has had, on every page.')) }),
+    },
+    { name: 'VenueClosuresEdge', description: 'A closure with its cursor.' },
+  ),
 }));
 
 builder.prismaObjectFields(CreditNoteRef, (t) => ({

@@ -1,5 +1,5 @@
 import { ExtensionNotAllowedError } from '../../domain/errors.js';
-import { adjustCredits, extendValidity } from '../../services/entitlements.js';
+import { adjustCredits, extendValidity } from '../../services/credit/entitlements.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
 import { EntitlementRef } from './types.js';

@@ -1,5 +1,5 @@
 import { PauseLimitExceededError, WithdrawalNotAllowedError } from '../../domain/errors.js';
-import { pauseSubscription, requestWithdrawal, terminateSubscription } from '../../services/subscription-billing.js';
+import { pauseSubscription, requestWithdrawal, terminateSubscription } from '../../services/credit/subscription-billing.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';

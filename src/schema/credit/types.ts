@@ -1,6 +1,7 @@
 import { ownedOrStaffed } from '../common/visibility.js';
 import type { EntitlementStatus, LedgerReason, SubscriptionStatus } from '../../generated/prisma/enums.js';
 import { builder } from '../builder.js';
+import { DEFAULT_PAGE, MAX_PAGE, totalCountField, useConnection } from '../common/connections.js';
 
 export const EntitlementStatusEnum = builder.enumType('EntitlementStatus', {
   description: 'Whether an entitlement can still be used.',
@@ -91,10 +92,15 @@ export const EntitlementRef = builder.prismaNode('Entitlement', {
         cursor: 'id',
         description: 'Every change of the balance, oldest first.',
         query: { orderBy: [{ sequence: 'asc' }] },
+        totalCount: true,
         defaultSize: 100,
         maxSize: 500,
       },
-      { name: 'CreditLedgerConnection', description: 'A page of ledger entries.' },
+      {
+        name: 'CreditLedgerConnection',
+        description: 'A page of ledger entries.',
+        fields: (c) => ({ totalCount: c.int(totalCountField('How many entries the ledger holds, on every page.')) }),
+      },
       { name: 'CreditLedgerEdge', description: 'A ledger entry with its cursor.' },
     ),
     extensions: t.relation('extensions', {
@@ -103,6 +109,10 @@ export const EntitlementRef = builder.prismaNode('Entitlement', {
     }),
   }),
 });
+
+const subscriptionLotsQuery = {
+  orderBy: [{ validFrom: 'desc' as const }, { rolloverCount: 'desc' as const }, { id: 'desc' as const }],
+};
 
 // Named MemberSubscription in GraphQL: `Subscription` is the schema's root type for live updates.
 export const SubscriptionRef = builder.prismaNode('Subscription', {
@@ -123,7 +133,26 @@ export const SubscriptionRef = builder.prismaNode('Subscription', {
     commitmentEndsAt: t.expose('commitmentEndsAt', { type: 'DateTime', nullable: true, description: 'End of the commitment, if any.' }),
     entitlements: t.relation('entitlements', {
       description: 'Its credit lots, period by period (carried-over lots included), newest first.',
-      query: { orderBy: [{ validFrom: 'desc' }, { rolloverCount: 'desc' }] },
+      // One or two lots a period, renewed until it ends: no bound.
+      deprecationReason: useConnection('entitlementsConnection'),
+      query: subscriptionLotsQuery,
     }),
+    entitlementsConnection: t.relatedConnection(
+      'entitlements',
+      {
+        description: 'Its credit lots, period by period (carried-over lots included), newest first.',
+        cursor: 'id',
+        totalCount: true,
+        defaultSize: DEFAULT_PAGE,
+        maxSize: MAX_PAGE,
+        query: subscriptionLotsQuery,
+      },
+      {
+        name: 'MemberSubscriptionEntitlementsConnection',
+        description: "A page of a subscription's credit lots.",
+        fields: (c) => ({ totalCount: c.int(totalCountField('How many lots the subscription has, on every page.')) }),
+      },
+      { name: 'MemberSubscriptionEntitlementsEdge', description: 'A credit lot with its cursor.' },
+    ),
   }),
 });

@@ -17,9 +17,9 @@ import {
   signUp,
   updateBeneficiary,
   updateProfile,
-} from '../../services/members.js';
-import type { Authenticated } from '../../services/auth-sessions.js';
-import { requestPasswordReset, resetPassword } from '../../services/passwords.js';
+} from '../../services/member/members.js';
+import type { Authenticated } from '../../services/member/auth-sessions.js';
+import { requestPasswordReset, resetPassword } from '../../services/member/passwords.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
 import { bounds } from '../common/input-bounds.js';

@@ -1,5 +1,5 @@
 import { InvalidCredentialsError, RateLimitedError } from '../../domain/errors.js';
-import { exportMyData, requestAccountDeletion } from '../../services/personal-data.js';
+import { exportMyData, requestAccountDeletion } from '../../services/member/personal-data.js';
 import { builder } from '../builder.js';
 import { defineMutation } from '../common/mutation.js';
 

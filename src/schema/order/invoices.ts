@@ -1,4 +1,4 @@
-import { invoiceUrl } from '../../services/invoices.js';
+import { invoiceUrl } from '../../services/order/invoices.js';
 import { builder } from '../builder.js';
 
 // Invoices (003 §3.4, SPEC §7): a PDF per paid order, downloadable without logging in.

@@ -7,7 +7,7 @@ import {
   PromoCodeInvalidError,
   RegistrationNotVerifiedError,
 } from '../../domain/errors.js';
-import { cancelOrder, issueCreditNote, purchaseOffer, recordPayment } from '../../services/orders.js';
+import { cancelOrder, issueCreditNote, purchaseOffer, recordPayment } from '../../services/order/orders.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
 import { CreditNoteRef, DeskPaymentMethodEnum, OrderRef } from './types.js';

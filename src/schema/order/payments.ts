@@ -7,8 +7,8 @@ import {
   RegistrationNotVerifiedError,
 } from '../../domain/errors.js';
 import type { SavedPaymentMethodType } from '../../generated/prisma/enums.js';
-import { startOnlinePayment } from '../../services/payments.js';
-import { removePaymentMethod } from '../../services/payment-methods.js';
+import { startOnlinePayment } from '../../services/order/payments.js';
+import { removePaymentMethod } from '../../services/order/payment-methods.js';
 import { MemberRef } from '../member/types.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';

@@ -1,6 +1,7 @@
 import { prisma } from '../../db/client.js';
 import type { Context } from '../../context.js';
-import { createPromoCode } from '../../services/promotions.js';
+import { createPromoCode } from '../../services/order/promotions.js';
+import { DEFAULT_PAGE, MAX_PAGE, totalCountField, useConnection } from '../common/connections.js';
 import { builder } from '../builder.js';
 import { ActivityRef, VenueRef } from '../catalogue/types.js';
 import { decodeId } from '../common/ids.js';
@@ -35,13 +36,35 @@ export const PromoCodeRef = builder.prismaNode('PromoCode', {
   }),
 });
 
-builder.prismaObjectField('Organization', 'promoCodes', (t) =>
-  t.relation('promoCodes', {
+const promoCodesQuery = { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] };
+
+builder.prismaObjectFields('Organization', (t) => ({
+  promoCodes: t.relation('promoCodes', {
     description: "The organization's promo codes, newest first. Staff only (others get FORBIDDEN).",
     authScopes: (organization) => ({ staffOf: organization.id }),
-    query: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] },
+    // Codes are never deleted (orders refer to them): the list only grows.
+    deprecationReason: useConnection('promoCodesConnection'),
+    query: promoCodesQuery,
   }),
-);
+  promoCodesConnection: t.relatedConnection(
+    'promoCodes',
+    {
+      description: "The organization's promo codes, newest first. Staff only (others get FORBIDDEN).",
+      authScopes: (organization) => ({ staffOf: organization.id }),
+      cursor: 'id',
+      totalCount: true,
+      defaultSize: DEFAULT_PAGE,
+      maxSize: MAX_PAGE,
+      query: promoCodesQuery,
+    },
+    {
+      name: 'OrganizationPromoCodesConnection',
+      description: "A page of an organization's promo codes.",
+      fields: (c) => ({ totalCount: c.int(totalCountField('How many promo codes the organization has, on every page.')) }),
+    },
+    { name: 'OrganizationPromoCodesEdge', description: 'A promo code with its cursor.' },
+  ),
+}));
 
 defineMutation('createPromoCode', {
   description:

@@ -7,7 +7,7 @@ import {
 import { MAX_REFUND_CENTS } from '../../domain/input-limits.js';
 import type { RefundAs } from '../../domain/refunds.js';
 import type { RefundStatus } from '../../generated/prisma/enums.js';
-import { refundOrder } from '../../services/order-refunds.js';
+import { refundOrder } from '../../services/order/order-refunds.js';
 import { builder } from '../builder.js';
 import { bounds } from '../common/input-bounds.js';
 import { ErrorInterface } from '../common/errors.js';

@@ -1,6 +1,7 @@
 import { ownerOnly } from '../member/types.js';
 import type { RegistrationStatus, Sex } from '../../generated/prisma/enums.js';
-import { reviewRegistration, setRegistrationReview, submitRegistration, type RegistrationDetails } from '../../services/registrations.js';
+import { reviewRegistration, setRegistrationReview, submitRegistration, type RegistrationDetails } from '../../services/member/registrations.js';
+import { DEFAULT_PAGE, MAX_PAGE, totalCountField, useConnection } from '../common/connections.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';
@@ -89,13 +90,35 @@ export const RegistrationRef = builder.prismaNode('Registration', {
   }),
 });
 
-builder.prismaObjectField('Member', 'registrations', (t) =>
-  t.relation('registrations', {
+const memberRegistrationsQuery = { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] };
+
+builder.prismaObjectFields('Member', (t) => ({
+  registrations: t.relation('registrations', {
     authScopes: ownerOnly,
-      description: "The member's registrations (one per beneficiary and organization), newest first.",
-    query: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] },
+    description: "The member's registrations (one per beneficiary and organization), newest first.",
+    // One per beneficiary and organization: it grows with both, without a cap.
+    deprecationReason: useConnection('registrationsConnection'),
+    query: memberRegistrationsQuery,
   }),
-);
+  registrationsConnection: t.relatedConnection(
+    'registrations',
+    {
+      authScopes: ownerOnly,
+      description: "The member's registrations (one per beneficiary and organization), newest first. Only the member (others get FORBIDDEN).",
+      cursor: 'id',
+      totalCount: true,
+      defaultSize: DEFAULT_PAGE,
+      maxSize: MAX_PAGE,
+      query: memberRegistrationsQuery,
+    },
+    {
+      name: 'MemberRegistrationsConnection',
+      description: "A page of a member's registrations.",
+      fields: (c) => ({ totalCount: c.int(totalCountField('How many registrations the member has, on every page.')) }),
+    },
+    { name: 'MemberRegistrationsEdge', description: 'A registration with its cursor.' },
+  ),
+}));
 
 builder.prismaObjectFields('Organization', (t) => ({
   requiresRegistrationReview: t.exposeBoolean('requiresRegistrationReview', {
@@ -104,6 +127,8 @@ builder.prismaObjectFields('Organization', (t) => ({
   pendingRegistrations: t.relation('registrations', {
     description: 'Registrations waiting for review, oldest first. Staff only (others get FORBIDDEN).',
     authScopes: (organization) => ({ staffOf: organization.id }),
+    deprecationReason:
+      'Use registrations(status: PENDING_REVIEW): the same rows in the same order, paged, with totalCount; this list has no bound.',
     query: { where: { status: 'PENDING_REVIEW' as const }, orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }] },
   }),
 }));

@@ -5,7 +5,7 @@ import type { Context } from '../../context.js';
 import { prisma } from '../../db/client.js';
 import { ValidationError } from '../../domain/errors.js';
 import { decodeListCursor, encodeListCursor, MAX_SEARCH_LENGTH, searchPattern } from '../../domain/staff-lists.js';
-import { countMembers, memberPage, nextBookingIdsOf, usableCreditsOf } from '../../services/staff-lists.js';
+import { countMembers, memberPage, nextBookingIdsOf, usableCreditsOf } from '../../services/organization/staff-lists.js';
 import { builder } from '../builder.js';
 import { decodeGlobalIdOrNothing } from '../common/ids.js';
 import { OrderStatusEnum } from '../order/types.js';

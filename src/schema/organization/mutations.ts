@@ -1,4 +1,4 @@
-import { createOrganization, setWaitlistPolicy } from '../../services/organizations.js';
+import { createOrganization, setWaitlistPolicy } from '../../services/organization/organizations.js';
 import { decodeId } from '../common/ids.js';
 import { WaitlistPolicyEnum } from '../waitlist/types.js';
 import { defineMutation } from '../common/mutation.js';

@@ -1,7 +1,7 @@
 import type { Organization } from '../../generated/prisma/client.js';
 import type { TerminationNoticeRule } from '../../generated/prisma/enums.js';
 import { DESK_PAYMENT_METHODS, POLICY_BOUNDS, isDeskPaymentMethod, type NumericPolicy } from '../../domain/policies.js';
-import { updateOrganizationPolicies } from '../../services/organizations.js';
+import { updateOrganizationPolicies } from '../../services/organization/organizations.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';

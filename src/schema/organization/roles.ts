@@ -1,7 +1,7 @@
 import { prisma } from '../../db/client.js';
 import { LastAdminError } from '../../domain/errors.js';
 import { STAFF_LIST_ROLES } from '../../domain/roles.js';
-import { grantRole } from '../../services/roles.js';
+import { grantRole } from '../../services/member/roles.js';
 import { builder } from '../builder.js';
 import { CoachRef } from '../catalogue/types.js';
 import { decodeId } from '../common/ids.js';

@@ -9,7 +9,7 @@ import {
   SessionNotFullError,
   WaitlistClosedError,
 } from '../../domain/errors.js';
-import { claimWaitlistOffer, joinWaitlist, leaveWaitlist } from '../../services/waitlist.js';
+import { claimWaitlistOffer, joinWaitlist, leaveWaitlist } from '../../services/booking/waitlist.js';
 import { BookingRef } from '../booking/types.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation } from '../common/mutation.js';

@@ -1,5 +1,5 @@
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks.js';
-import { createWebhookEndpoint, deleteWebhookEndpoint, redeliverWebhook, updateWebhookEndpoint } from '../../services/webhooks.js';
+import { createWebhookEndpoint, deleteWebhookEndpoint, redeliverWebhook, updateWebhookEndpoint } from '../../services/integration/webhooks.js';
 import { decodeId } from '../common/ids.js';
 import { defineMutation, type Types } from '../common/mutation.js';
 import type { WebhookEndpoint } from '../../generated/prisma/client.js';

@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from '../../context.js';
+import { prisma } from '../../db/client.js';
+import { bookingBlocker, bookingCancellationPolicy, cancellationOutcome, fitsAudience } from '../../domain/booking.js';
+import { chooseCredits, type CreditLot } from '../../domain/credits.js';
+import { AlreadyBookedError, NoCreditError, NotEligibleError, SessionFullError, SessionNotBookableError } from '../../domain/errors.js';
+import type { Booking } from '../../generated/prisma/client.js';
+import type { Audience, EntitlementStatus, LateCancellation, SessionStatus } from '../../generated/prisma/enums.js';
+import { publishSessionChanged, sessionChanged } from '../../events/pubsub.js';
+import { isUniqueViolation } from '../errors.js';
+
+// Issue 13: the common booking in three statements instead of two dozen. A member books one of
+// their own beneficiaries with a credit, nothing unusual about it: one read gathers everything the
+// rules need (the session with its activity, venue and organisation rules, the beneficiary, an
+// active booking already there, the credit lots), the pure rules of src/domain answer as they do
+// on the general path, and one call of `book_session_with_credit` (migration
+// 20261203040000_booking_fast_path) takes the seat, debits the credit and writes the booking, its
+// ledger entry and its email atomically, in the general path's lock order. Anything else (staff on
+// someone's behalf, a named credit, a paid session, a beneficiary on the waitlist, an erased
+// account, an organisation with a webhook endpoint for booking.created (its event is written in the
+// booking's transaction, src/services/integration/webhook-events.ts), a refusal whose precedence the general path decides) answers `null`, and bookSeat runs
+// the general path, which answers exactly as before.
+
+const ACTIVE = ['CONFIRMED', 'ATTENDED', 'NO_SHOW', 'PENDING_PAYMENT'];
+
+interface Row {
+  ctx: {
+    session: { id: string; organizationId: string; activityId: string; venueId: string; startsAt: string; status: SessionStatus };
+    activity: { name: string; audience: Audience; minAgeMonths: number | null; maxAgeMonths: number | null };
+    venue: { name: string; address: string; city: string; postalCode: string | null };
+    timeZone: string;
+    beneficiary: { memberId: string; firstName: string; birthDate: string; gone: boolean };
+    booked: boolean;
+    webhooks: boolean;
+    lots: (Omit<CreditLot, 'validFrom' | 'validUntil' | 'status'> & { status: EntitlementStatus; validFrom: string; validUntil: string })[];
+  };
+}
+
+/** Everything the rules of a credit booking need, in one statement; null when the session or beneficiary does not exist. */
+async function readBookingContext(sessionId: string, beneficiaryId: string) {
+  const [row] = await prisma.$queryRaw<Row[]>`
+    SELECT json_build_object(
+      'session', json_build_object('id', s."id", 'organizationId', s."organizationId", 'activityId', s."activityId",
+                                   'venueId', s."venueId", 'startsAt', s."startsAt", 'status', s."status"),
+      'activity', json_build_object('name', a."name", 'audience', a."audience", 'minAgeMonths', a."minAgeMonths", 'maxAgeMonths', a."maxAgeMonths"),
+      'venue', json_build_object('name', v."name", 'address', v."address", 'city', v."city", 'postalCode', v."postalCode"),
+      'timeZone', o."timeZone",
+      'beneficiary', json_build_object('memberId', b."memberId", 'firstName', b."firstName", 'birthDate', b."birthDate",
+                                       'gone', b."erasedAt" IS NOT NULL OR b."removedAt" IS NOT NULL),
+      -- An endpoint waits for booking.created: the general path writes the event with the booking.
+      'webhooks', EXISTS (SELECT 1 FROM "WebhookEndpoint" w WHERE w."organizationId" = s."organizationId" AND w."enabled"
+                                                             AND w."deletedAt" IS NULL AND 'booking.created' = ANY (w."events")),
+      'booked', EXISTS (SELECT 1 FROM "Booking" x WHERE x."sessionId" = s."id" AND x."beneficiaryId" = b."id"
+                                                    AND x."status"::text = ANY(${ACTIVE}::text[])),
+      'lots', COALESCE((
+        SELECT json_agg(json_build_object(
+                 'id', e."id", 'beneficiaryId', e."beneficiaryId", 'organizationId', e."organizationId", 'status', e."status",
+                 'validFrom', e."validFrom", 'validUntil', e."validUntil", 'creditsRemaining', e."creditsRemaining",
+                 'rolloverCount', e."rolloverCount",
+                 'activityIds', ARRAY(SELECT oa."activityId" FROM "OfferActivity" oa WHERE oa."offerId" = e."offerId"),
+                 'venueIds', ARRAY(SELECT ov."venueId" FROM "OfferVenue" ov WHERE ov."offerId" = e."offerId"),
+                 'suspended', EXISTS (SELECT 1 FROM "Subscription" u WHERE u."id" = e."subscriptionId" AND u."status" = 'SUSPENDED')))
+          FROM "Entitlement" e
+         WHERE e."beneficiaryId" = b."id" AND e."organizationId" = s."organizationId"
+           AND e."status" = 'ACTIVE' AND e."creditsRemaining" > 0), '[]'::json)
+    ) AS ctx
+      FROM "Session" s
+      JOIN "Activity" a ON a."id" = s."activityId"
+      JOIN "Venue" v ON v."id" = s."venueId"
+      JOIN "Organization" o ON o."id" = s."organizationId"
+      JOIN "Beneficiary" b ON b."id" = ${beneficiaryId}::uuid
+     WHERE s."id" = ${sessionId}::uuid`;
+  return row?.ctx ?? null;
+}
+
+/**
+ * Books with a credit on the fast path, or answers null for the general path (see above). Throws
+ * the same typed errors the general path would for the refusals it decides itself.
+ */
+export async function bookWithCreditFast(
+  context: Context,
+  input: { sessionId: string; beneficiaryId: string },
+): Promise<{ booking: Booking; clientSecret: null } | null> {
+  const viewerId = context.viewer?.memberId;
+  if (!viewerId) return null;
+  const ctx = await readBookingContext(input.sessionId, input.beneficiaryId);
+  if (!ctx || ctx.beneficiary.gone || ctx.beneficiary.memberId !== viewerId || ctx.webhooks) return null;
+  const now = context.clock.now();
+  const session = { ...ctx.session, startsAt: new Date(ctx.session.startsAt) };
+  const blocker = bookingBlocker(session, now);
+  if (blocker) throw new SessionNotBookableError(blocker);
+  const birthDate = new Date(`${ctx.beneficiary.birthDate}T00:00:00Z`);
+  if (!fitsAudience(ctx.activity, birthDate, session.startsAt, ctx.timeZone)) throw new NotEligibleError('error.notEligible.age');
+  if (ctx.booked) throw new AlreadyBookedError();
+  const lots: CreditLot[] = ctx.lots.map((lot) => ({ ...lot, validFrom: new Date(lot.validFrom), validUntil: new Date(lot.validUntil) }));
+  const choice = chooseCredits(lots, session, input.beneficiaryId, now);
+  if (!choice.ok) return null;
+
+  const memberId = ctx.beneficiary.memberId;
+  const bookingId = uuidv7();
+  const payload = {
+    bookingId,
+    beneficiary: ctx.beneficiary.firstName,
+    sessionId: session.id,
+    activity: ctx.activity.name,
+    startsAt: session.startsAt.toISOString(),
+    timeZone: ctx.timeZone,
+    venue: ctx.venue,
+  };
+  let answer: string;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const [row] = await prisma.$queryRaw<{ answer: string }[]>`
+        SELECT "book_session_with_credit"(
+          ${session.id}::uuid, ${input.beneficiaryId}::uuid, ${memberId}::uuid, ${session.organizationId}::uuid,
+          ${session.startsAt}::timestamptz, ${choice.candidates.map((lot) => lot.id)}::uuid[], ${now}::timestamptz,
+          ${bookingId}::uuid, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${JSON.stringify(payload)}::jsonb
+        ) AS "answer"`;
+      answer = row!.answer;
+      break;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message.includes('booking:no-credit')) throw new NoCreditError();
+      if (message.includes('booking:on-waitlist')) return null;
+      if (isUniqueViolation(error) || /\b23505\b|duplicate key/.test(message)) throw new AlreadyBookedError();
+      // A deadlock broken by PostgreSQL rolled the whole statement back: running it again is safe.
+      if (attempt < 3 && /\b40P01\b|deadlock detected/.test(message)) continue;
+      throw error;
+    }
+  }
+  if (answer === 'member-gone') return null;
+  if (answer === 'no-seat') {
+    const current = await prisma.session.findUniqueOrThrow({ where: { id: session.id }, select: { status: true, startsAt: true } });
+    const why = bookingBlocker(current, now);
+    throw why ? new SessionNotBookableError(why) : new SessionFullError();
+  }
+  const entitlementId = answer;
+  publishSessionChanged(sessionChanged(session));
+  const booking: Booking = {
+    id: bookingId,
+    organizationId: session.organizationId,
+    sessionId: session.id,
+    beneficiaryId: input.beneficiaryId,
+    memberId,
+    bookedById: null,
+    entitlementId,
+    orderId: null,
+    status: 'CONFIRMED',
+    rescheduledFromId: null,
+    createdAt: now,
+    cancelledAt: null,
+    creditRestoredAt: null,
+    attendanceAt: null,
+    paymentHoldUntil: null,
+  };
+  return { booking, clientSecret: null };
+}
+
+/** A version 7 UUID (time-ordered), as Prisma's `uuid(7)` default makes them. */
+function uuidv7(): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(Date.now(), 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// The common cancellation the same way: a member cancels their own credit booking, in time or
+// late, nobody waiting for the seat. One read gathers the booking, its session's rules and the
+// offer's late-cancellation rule; `cancellationOutcome` decides as on the general path; one call
+// of `cancel_booking_with_credit` (migration 20261203070000_cancel_fast_path) cancels under the
+// general path's locks, or answers 'general' having written nothing when what the outcome rests
+// on changed meanwhile or when the general path has more to do (a waitlist, a webhook endpoint).
+// Staff cancelling for a member, a booking paid per session, any refusal: the general path.
+
+interface CancelRow {
+  ctx: {
+    booking: Omit<Booking, 'createdAt' | 'cancelledAt' | 'creditRestoredAt' | 'attendanceAt' | 'paymentHoldUntil'> & {
+      createdAt: string;
+      creditRestoredAt: string | null;
+      attendanceAt: string | null;
+      paymentHoldUntil: string | null;
+    };
+    session: { id: string; organizationId: string; activityId: string; venueId: string; startsAt: string; changedAt: string | null };
+    activity: { name: string; cancellationNoticeHours: number; lateCancellation: LateCancellation };
+    offerLateCancellation: LateCancellation | null;
+    venue: { name: string; address: string; city: string; postalCode: string | null };
+    timeZone: string;
+  };
+}
+
+async function readCancellationContext(bookingId: string) {
+  const [row] = await prisma.$queryRaw<CancelRow[]>`
+    SELECT json_build_object(
+      'booking', json_build_object('id', bk."id", 'organizationId', bk."organizationId", 'sessionId', bk."sessionId",
+                                   'beneficiaryId', bk."beneficiaryId", 'memberId', bk."memberId", 'bookedById', bk."bookedById",
+                                   'entitlementId', bk."entitlementId", 'orderId', bk."orderId", 'status', bk."status",
+                                   'rescheduledFromId', bk."rescheduledFromId", 'createdAt', bk."createdAt",
+                                   'creditRestoredAt', bk."creditRestoredAt", 'attendanceAt', bk."attendanceAt",
+                                   'paymentHoldUntil', bk."paymentHoldUntil"),
+      'session', json_build_object('id', s."id", 'organizationId', s."organizationId", 'activityId', s."activityId",
+                                   'venueId', s."venueId", 'startsAt', s."startsAt", 'changedAt', s."changedAt"),
+      'activity', json_build_object('name', a."name", 'cancellationNoticeHours', a."cancellationNoticeHours", 'lateCancellation', a."lateCancellation"),
+      'offerLateCancellation', (SELECT f."lateCancellation" FROM "Entitlement" e JOIN "Offer" f ON f."id" = e."offerId" WHERE e."id" = bk."entitlementId"),
+      'venue', json_build_object('name', v."name", 'address', v."address", 'city', v."city", 'postalCode', v."postalCode"),
+      'timeZone', o."timeZone"
+    ) AS ctx
+      FROM "Booking" bk
+      JOIN "Session" s ON s."id" = bk."sessionId"
+      JOIN "Activity" a ON a."id" = s."activityId"
+      JOIN "Venue" v ON v."id" = s."venueId"
+      JOIN "Organization" o ON o."id" = s."organizationId"
+     WHERE bk."id" = ${bookingId}::uuid`;
+  return row?.ctx ?? null;
+}
+
+/** Cancels on the fast path, or answers null for the general path (see above). */
+export async function cancelWithCreditFast(
+  context: Context,
+  input: { bookingId: string },
+): Promise<{ booking: Booking; creditReturned: boolean } | null> {
+  const viewerId = context.viewer?.memberId;
+  if (!viewerId) return null;
+  const ctx = await readCancellationContext(input.bookingId);
+  const found = ctx?.booking;
+  if (!ctx || !found || found.memberId !== viewerId || found.status !== 'CONFIRMED' || !found.entitlementId || found.orderId) return null;
+  const now = context.clock.now();
+  const session = {
+    ...ctx.session,
+    startsAt: new Date(ctx.session.startsAt),
+    changedAt: ctx.session.changedAt === null ? null : new Date(ctx.session.changedAt),
+  };
+  const booking = {
+    ...found,
+    createdAt: new Date(found.createdAt),
+    creditRestoredAt: found.creditRestoredAt === null ? null : new Date(found.creditRestoredAt),
+    attendanceAt: found.attendanceAt === null ? null : new Date(found.attendanceAt),
+    paymentHoldUntil: found.paymentHoldUntil === null ? null : new Date(found.paymentHoldUntil),
+  };
+  const outcome = cancellationOutcome(session, bookingCancellationPolicy(ctx.activity, { lateCancellation: ctx.offerLateCancellation }), now, booking);
+  if (outcome.kind === 'STARTED') return null;
+  const payload = {
+    bookingId: booking.id,
+    late: outcome.kind === 'LATE',
+    creditReturned: outcome.creditReturned,
+    sessionId: session.id,
+    activity: ctx.activity.name,
+    startsAt: session.startsAt.toISOString(),
+    timeZone: ctx.timeZone,
+    venue: ctx.venue,
+  };
+  const note = outcome.creditReturned
+    ? outcome.kind === 'LATE'
+      ? 'Late cancellation, re-credited by the offer or activity policy.'
+      : 'Cancelled in time.'
+    : `Late cancellation: less than ${ctx.activity.cancellationNoticeHours} h before the start.`;
+  const [row] = await prisma.$queryRaw<{ answer: string }[]>`
+    SELECT "cancel_booking_with_credit"(
+      ${booking.id}::uuid, ${session.id}::uuid, ${session.organizationId}::uuid, ${session.startsAt}::timestamptz,
+      ${session.changedAt}::timestamptz, ${now}::timestamptz, ${outcome.status}::text, ${outcome.creditReturned}::boolean,
+      ${note}::text, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${JSON.stringify(payload)}::jsonb
+    ) AS "answer"`;
+  if (row?.answer !== 'ok') return null;
+  publishSessionChanged(sessionChanged(session));
+  return { booking: { ...booking, status: outcome.status, cancelledAt: now }, creditReturned: outcome.creditReturned };
+}
