@@ -55,6 +55,8 @@ export interface Config {
   metrics: boolean;
   /** Bearer token GET /metrics requires (METRICS_TOKEN); undefined: no token asked. */
   metricsToken: string | undefined;
+  /** Anonymous schedule answers cached per instance (src/response-cache.ts); null: no cache (RESPONSE_CACHE=0). */
+  responseCache: { ttlSeconds: number; maxEntries: number } | null;
 }
 
 export interface OperationLimitConfig {
@@ -161,6 +163,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectionInitTimeoutMs: positiveInteger(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3_000),
     },
     maxBodyBytes: positiveInteger(env, 'MAX_BODY_BYTES', 1024 * 1024),
+    responseCache: flag(env.RESPONSE_CACHE, true)
+      ? {
+          ttlSeconds: positiveInteger(env, 'RESPONSE_CACHE_TTL_SECONDS', 10),
+          maxEntries: positiveInteger(env, 'RESPONSE_CACHE_MAX_ENTRIES', 500),
+        }
+      : null,
   };
 }
 

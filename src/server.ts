@@ -37,6 +37,7 @@ import { createSocketLimits } from './ws-limits.js';
 import { useInputBounds } from './input-bounds.js';
 import { announcesOversizedBody, refuseOversizedBody, useBodyLimit } from './body-limit.js';
 import { createMetrics, METRICS_PATH } from './metrics.js';
+import { useScheduleCache } from './response-cache.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -205,6 +206,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       useInputBounds(),
       ...useOperationLimits({ limits: config.operationLimits, introspection: config.introspection, blockFieldSuggestions: config.production }),
       ...(metrics ? [metrics.plugin] : []),
+      ...(config.responseCache ? useScheduleCache({ ...config.responseCache, clock }) : []),
     ],
     parserAndValidationCache: { errorCache: uncachedErrors },
     // Browsers may call from the listed origins only (with the login cookie); others get no CORS

@@ -48,14 +48,25 @@ export interface LoginsRevokedEvent {
   exceptSessionId?: string;
 }
 
+/**
+ * Cached responses to drop on every instance (src/response-cache.ts): entities a mutation
+ * returned, as `{ typename, id }` records of `@envelop/response-cache`.
+ */
+export interface CacheInvalidationEvent {
+  /** The cache that sent it (it has dropped them already). */
+  origin: string;
+  entities: { typename: string; id?: string | number }[];
+}
+
 export type Topics = {
   'session:changed': [SessionChangedEvent];
   'waitlist:offer': [WaitlistOfferChangedEvent];
   'auth:revoked': [LoginsRevokedEvent];
+  'cache:invalidate': [CacheInvalidationEvent];
 };
 
 type Topic = keyof Topics;
-const TOPICS: Topic[] = ['session:changed', 'waitlist:offer', 'auth:revoked'];
+const TOPICS: Topic[] = ['session:changed', 'waitlist:offer', 'auth:revoked', 'cache:invalidate'];
 type TopicEvent = { type: string; detail?: unknown };
 type Callback = (event: TopicEvent) => void;
 type CallbackOrListener = Callback | { handleEvent: Callback } | null | undefined;
@@ -91,6 +102,8 @@ class EventRelay {
   private readonly origin = randomUUID();
   private pendingPublishes = 0;
   private droppedPublishes = 0;
+  /** Publishes Redis has not answered yet (see `publishesSettled`). */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly redis?: { publishClient: Redis; subscribeClient: Redis }) {
     redis?.subscribeClient.on('message', (channel: string, message: string) => this.received(channel, message));
@@ -155,12 +168,36 @@ class EventRelay {
       return;
     }
     this.pendingPublishes++;
-    publishClient
+    const sent: Promise<unknown> = publishClient
       .publish(topic, message)
       .catch((error: Error) => logger.warn({ err: error.message, topic }, 'could not publish an event to Redis'))
       .finally(() => {
         this.pendingPublishes--;
+        this.inFlight.delete(sent);
       });
+    this.inFlight.add(sent);
+  }
+
+  /**
+   * Resolves once Redis has answered every publish sent so far (or after `timeoutMs`). Redis
+   * answers a PUBLISH after queueing the message to every subscriber, so what the other instances
+   * will do with it reaches them before anything the caller does next.
+   */
+  settled(timeoutMs: number): Promise<void> {
+    if (!this.redis || this.inFlight.size === 0 || this.redis.publishClient.status !== 'ready') return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      Promise.all(this.inFlight).then(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** True while this instance receives every event (always, without Redis). */
+  receiving(): boolean {
+    return !this.redis || this.redis.subscribeClient.status === 'ready';
   }
 
   private received(channel: string, message: string): void {
@@ -195,6 +232,37 @@ class EventRelay {
 }
 
 let relay = new EventRelay();
+
+/** See `EventRelay.settled`: the events published so far have reached Redis (bounded wait). */
+export function publishesSettled(timeoutMs = 1_000): Promise<void> {
+  return relay.settled(timeoutMs);
+}
+
+/** False while the Redis subscriber connection is down: events of other instances may be missed. */
+export function receivingEvents(): boolean {
+  return relay.receiving();
+}
+
+const gapListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever this instance may have missed events of other instances: its Redis
+ * subscriber connection was lost, and again when it is back. Returns the function that stops it.
+ */
+export function onEventGap(listener: () => void): () => void {
+  gapListeners.add(listener);
+  return () => gapListeners.delete(listener);
+}
+
+function eventGap(): void {
+  for (const listener of gapListeners) {
+    try {
+      listener();
+    } catch (error) {
+      logger.error({ err: error }, 'an event-gap listener failed');
+    }
+  }
+}
 
 /**
  * The process's event bus. Redis carries events between instances; it never holds truth, so a
@@ -279,9 +347,11 @@ export function openEvents(redisUrl: string | undefined): EventBus {
     client.on('close', () => {
       if (!lost && !closing) logger.warn({ connection: name }, 'redis connection lost; reconnecting');
       lost = true;
+      if (client === subscribeClient) eventGap();
     });
     client.on('ready', () => {
       if (lost) logger.info({ connection: name }, 'redis connection back');
+      if (lost && client === subscribeClient) eventGap();
       lost = false;
     });
   }
@@ -323,6 +393,15 @@ export function publishLoginsRevoked(event: LoginsRevokedEvent): void {
     pubsub.publish('auth:revoked', event);
   } catch (error) {
     logger.warn({ err: error, memberId: event.memberId }, 'could not publish a login revocation');
+  }
+}
+
+/** Publishes without ever failing the caller: the entities changed already. */
+export function publishCacheInvalidation(event: CacheInvalidationEvent): void {
+  try {
+    pubsub.publish('cache:invalidate', event);
+  } catch (error) {
+    logger.warn({ err: error }, 'could not publish a cache invalidation');
   }
 }
 
