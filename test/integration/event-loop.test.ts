@@ -98,10 +98,10 @@ async function underLoad(kind: string, body: () => string, token?: string) {
 }
 
 beforeAll(async () => {
-  // Metrics off: with the Prometheus plugin on (issue 14) these requests measured 104-132 ms of
-  // loop delay on a busy 2-core machine, against under 100 ms without it. That cost is open work;
-  // until it is found, this guard measures the request paths themselves.
-  app = await startApp({ metrics: false });
+  // The server as shipped: metrics on, response cache on. (An earlier run measured 104-132 ms of
+  // loop delay with the Prometheus plugin on and blamed it; measured side by side in one process,
+  // the plugin made no difference the noise of a busy machine did not dwarf.)
+  app = await startApp();
   base = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}`;
   // The organisation, its venue and activity through the API; its 220 sessions straight into the
   // table (the factory would take a request each, and the schedule is what is measured, not made).
@@ -173,8 +173,12 @@ describe('the event loop under the worst allowed requests', () => {
   });
 
   it(`the widest schedule: sessions(first: 200) of an organisation with ${SESSIONS} sessions`, async () => {
-    const { maxDelayMs, worstHealthMs, answers } = await underLoad('sessions(first: 200)', () =>
-      JSON.stringify({ query: SCHEDULE, variables: { organizationId } }),
+    // Logged in, so that every request executes: an anonymous schedule is served from the
+    // response cache after the first one, which is not the worst case.
+    const { maxDelayMs, worstHealthMs, answers } = await underLoad(
+      'sessions(first: 200)',
+      () => JSON.stringify({ query: SCHEDULE, variables: { organizationId } }),
+      owner.token,
     );
     expect.soft(answers.map((answer) => answer.errors ?? [])).toEqual(answers.map(() => []));
     expect(maxDelayMs).toBeLessThan(MAX_DELAY_MS);
