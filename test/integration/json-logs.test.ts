@@ -77,14 +77,20 @@ describe('logs', () => {
     const offers = await post(server.url, 'query($o: ID!) { offers(organizationId: $o) { name price { amountCents } activities { name } } }', { o: organization.id });
     expect(offers.data.offers.length).toBeGreaterThan(0);
 
-    // IDs that name nothing: a venue's ID as an organisation, a malformed ID, a deleted-looking one.
-    for (const unknown of [venueId, 'not-an-id', Buffer.from('Venue:00000000-0000-7000-8000-000000000000').toString('base64')]) {
+    // IDs of the wrong type, malformed, or naming nothing: typed errors (README, "Unknown IDs"), logged as JSON too.
+    const unknownVenue = Buffer.from('Venue:00000000-0000-7000-8000-000000000000').toString('base64');
+    for (const [unknown, codes] of [
+      [venueId, ['VALIDATION']],
+      ['not-an-id', ['VALIDATION']],
+      [unknownVenue, ['VALIDATION']],
+    ] as const) {
       const none = await post(server.url, `query($x: ID!) { sessions(filter: { venueId: $x }) { ${fields} } offers(organizationId: $x) { name activities { name } } }`, { x: unknown });
-      expect(none.errors ?? []).toEqual([]);
-      expect(none.data.offers).toEqual([]);
+      expect((none.errors ?? []).map((error: { extensions: { code: string } }) => error.extensions.code).sort()).toEqual(codes);
     }
     const noSessions = await post(server.url, `query($x: ID!) { sessions(filter: { ids: [$x] }) { ${fields} } }`, { x: organization.id });
-    expect(noSessions.data.sessions.edges).toEqual([]);
+    expect(noSessions.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+    const noVenue = await post(server.url, `query($x: ID!) { sessions(filter: { venueId: $x }) { ${fields} } }`, { x: unknownVenue });
+    expect(noVenue.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
 
     // Client mistakes and the other routes log too.
     expect((await post(server.url, '{ sessions(')).errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
