@@ -3,6 +3,7 @@ import { hashPassword } from '../auth/passwords.js';
 import type { Clock } from '../clock.js';
 import { prisma } from '../db/client.js';
 import type { PaymentMethod, Prisma } from '../generated/prisma/client.js';
+import { publishSessionChanged, sessionChanged } from '../events/pubsub.js';
 import { logger } from '../logger.js';
 import type { Context } from '../context.js';
 import { calendarDate, DEFAULT_TIME_ZONE } from '../domain/time.js';
@@ -332,7 +333,7 @@ export async function topUpDemoTimetable(now: Date): Promise<number> {
   if (wanted.length === 0) return 0;
   const key = (session: { activityId: string; venueId: string; startsAt: Date }) =>
     `${session.activityId}/${session.venueId}/${session.startsAt.getTime()}`;
-  return prisma.$transaction(async (tx) => {
+  const created = await prisma.$transaction(async (tx) => {
     // Instances starting together on one PostgreSQL top up one after the other, so none adds what
     // another has just added.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${DEMO_TIMETABLE_LOCK_KEY})`;
@@ -345,10 +346,16 @@ export async function topUpDemoTimetable(now: Date): Promise<number> {
     });
     const taken = new Set(existing.map(key));
     const missing = wanted.filter((session) => !taken.has(key(session)));
-    if (missing.length === 0) return 0;
-    const { count } = await tx.session.createMany({ data: missing });
-    return count;
+    if (missing.length === 0) return [];
+    return tx.session.createManyAndReturn({
+      data: missing,
+      select: { id: true, organizationId: true, venueId: true, activityId: true, startsAt: true },
+    });
   }, SEED_TRANSACTION);
+  // Announced like any new session, so that lobby screens and cached schedules on every instance
+  // see them at once (an instance may top up while others serve).
+  for (const session of created) publishSessionChanged(sessionChanged(session));
+  return created.length;
 }
 
 /** Once at start, on a machine that may be busy (CI starts several servers at once): Prisma's 5 s default is too tight. */

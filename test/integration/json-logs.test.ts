@@ -85,7 +85,7 @@ describe('logs', () => {
       [unknownVenue, ['VALIDATION']],
     ] as const) {
       const none = await post(server.url, `query($x: ID!) { sessions(filter: { venueId: $x }) { ${fields} } offers(organizationId: $x) { name activities { name } } }`, { x: unknown });
-      expect((none.errors ?? []).map((error: { extensions: { code: string } }) => error.extensions.code).sort()).toEqual(codes);
+      expect((none.errors ?? []).map((error) => String(error.extensions?.code)).sort()).toEqual(codes);
     }
     const noSessions = await post(server.url, `query($x: ID!) { sessions(filter: { ids: [$x] }) { ${fields} } }`, { x: organization.id });
     expect(noSessions.errors?.[0]?.extensions?.code).toBe('VALIDATION');
