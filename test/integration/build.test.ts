@@ -30,7 +30,10 @@ describe('npm run build, then npm start', () => {
     const ready = server.stdout.join('').split('\n').find((line) => line.includes('server ready'))!;
     expect(JSON.parse(ready)).toMatchObject({ code: 'dist' });
     const base = `http://127.0.0.1:${server.port}`;
-    expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ status: 'ok', database: { kind: 'postgresql', up: true } });
+    // Redis's subscriber connection may still be coming up just after "server ready" on a busy machine.
+    await expect
+      .poll(async () => (await fetch(`${base}/health`)).json(), { timeout: 15_000, interval: 250 })
+      .toMatchObject({ status: 'ok', database: { kind: 'postgresql', up: true } });
     const signUp = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
