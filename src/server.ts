@@ -177,6 +177,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   const stripe = createStripeClient(config);
   if (stripe) setStripeClient(stripe);
   const rateLimits: RateLimits = openRateLimits(config.rateLimits, config.redisUrl);
+  await rateLimits.ready();
   const contextRules: ContextRules = { trustProxy: config.trustProxy, cookieOrigins: [new URL(config.publicUrl).origin, ...config.corsOrigins] };
   // GET /metrics (src/metrics.ts); the gauges read the sockets and their operations at scrape time.
   const wsConnections = new Set<{ readonly subscriptions: Readonly<Record<string, unknown>> }>();

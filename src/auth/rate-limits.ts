@@ -17,6 +17,12 @@ export interface RateLimits {
   consume(action: LimitedAction, keys: { email?: string; address: string }): Promise<void>;
   /** Forgets the email's failed attempts (after a successful login). */
   forgive(action: LimitedAction, email: string): Promise<void>;
+  /**
+   * Resolves once the Redis connection is ready, or after `timeoutMs` (Redis down: the in-memory
+   * counters answer meanwhile). A server awaits it before it listens, so that its first attempts
+   * are not counted apart from the other instances' while the connection is still opening.
+   */
+  ready(timeoutMs?: number): Promise<void>;
   close(): void;
 }
 
@@ -52,6 +58,17 @@ export function openRateLimits(config: RateLimitConfig, redisUrl: string | undef
       } catch (error) {
         logger.debug({ err: error }, 'could not reset a rate-limit counter');
       }
+    },
+    ready: async (timeoutMs = 5_000) => {
+      if (!client || client.status === 'ready') return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+        client.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     },
     close: () => client?.disconnect(),
   };
