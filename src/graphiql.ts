@@ -209,20 +209,32 @@ export function graphiqlOptions(title: string): GraphiQLOptions & { query: strin
  * client of this API does. Plain browser JavaScript, injected into the page as it is.
  */
 const FETCHER_SCRIPT = `<script src=${GRAPHIQL_ASSETS_PATH}${GRAPHQL_WS_FILE}></script><script>(function () {
-  // Whether the operation that runs is a subscription: its keyword at the top level of the document
-  // (outside strings, comments and braces), named as GraphiQL asks or the only one.
-  function isSubscription(query, operationName) {
+  // The operations of a document, in order: their keyword and name, read at its top level
+  // (outside strings, comments and braces). An anonymous query shorthand ({ ... }) counts as a query.
+  function operationsOf(query) {
     var text = String(query).replace(/"""[\\s\\S]*?"""|"(?:[^"\\\\\\r\\n]|\\\\.)*"|#[^\\r\\n]*/g, ' ');
-    var top = '', depth = 0;
+    var top = '', depth = 0, shorthand = false;
     for (var i = 0; i < text.length; i++) {
       var c = text[i];
-      if (c === '{' || c === '(' || c === '[') { if (depth === 0) top += ' '; depth++; }
+      if (c === '{' || c === '(' || c === '[') { if (depth === 0) { if (c === '{' && !/\\b(query|mutation|subscription|fragment)\\b[^{}]*$/.test(top)) shorthand = true; top += ' '; } depth++; }
       else if (c === '}' || c === ')' || c === ']') depth--;
       else if (depth === 0) top += c;
     }
-    var found = /\\bsubscription\\b\\s*([_A-Za-z][_0-9A-Za-z]*)?/g, match;
-    while ((match = found.exec(top))) if (!operationName || match[1] === operationName) return true;
-    return false;
+    var found = /\\b(query|mutation|subscription)\\b\\s*([_A-Za-z][_0-9A-Za-z]*)?/g, match, list = [];
+    while ((match = found.exec(top))) list.push({ type: match[1], name: match[2] || null });
+    if (shorthand) list.push({ type: 'query', name: null });
+    return list;
+  }
+  // GraphiQL may still hold the operation name of the tab shown before: a name the document does
+  // not define is replaced by the document's only operation (or dropped), as the server would
+  // otherwise answer that it cannot tell which operation to run.
+  function resolveOperation(params) {
+    var operations = operationsOf(params.query);
+    var chosen = operations.filter(function (operation) { return params.operationName && operation.name === params.operationName; })[0];
+    if (!chosen && operations.length === 1) chosen = operations[0];
+    var fixed = Object.assign({}, params);
+    if (chosen) fixed.operationName = chosen.name || undefined;
+    return { params: fixed, subscription: !!chosen && chosen.type === 'subscription' };
   }
   function lowerCased(headers) {
     var out = {};
@@ -235,9 +247,11 @@ const FETCHER_SCRIPT = `<script src=${GRAPHIQL_ASSETS_PATH}${GRAPHQL_WS_FILE}></
   function createFetcher(endpoint) {
     var url = new URL(endpoint, location.href);
     var wsUrl = url.href.replace(/^http/, 'ws');
-    return function (params, options) {
+    return function (given, options) {
       var headers = lowerCased(options && options.headers);
-      if (!isSubscription(params.query, params.operationName)) {
+      var resolved = resolveOperation(given);
+      var params = resolved.params;
+      if (!resolved.subscription) {
         return fetch(url.href, {
           method: 'POST',
           credentials: 'same-origin',
