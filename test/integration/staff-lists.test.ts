@@ -1,4 +1,4 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCsvExportToken } from '../../src/auth/tokens.js';
 import { prisma } from '../../src/db/client.js';
@@ -436,8 +436,28 @@ describe('lists that staff use', () => {
 
     const hers = (await execute(app, Orders, { slug, memberId: eloise.memberId }, { token: desk.admin.token })).organization!.orders;
     expect(hers.edges.map((edge) => edge.node.periodIndex)).toEqual([1, 0]);
-    const nobody = (await execute(app, Orders, { slug, memberId: 'bm9ib2R5' }, { token: desk.admin.token })).organization!.orders;
-    expect(nobody).toMatchObject({ totalCount: 0, edges: [] });
+    // A member of the organisation without orders (its admin) lists nothing.
+    const none = (await execute(app, Orders, { slug, memberId: desk.admin.id }, { token: desk.admin.token })).organization!.orders;
+    expect(none).toMatchObject({ totalCount: 0, edges: [] });
+  });
+
+  it('answers memberId by the rule of ids: VALIDATION when malformed or of another type, NOT_FOUND when it names no member of the organisation', async () => {
+    const outsider = await createCatalogue(app);
+    const unknownMember = encodeGlobalID('Member', '01930000-0000-7000-8000-000000000000');
+    const cases = [
+      ['bm9ib2R5', 'VALIDATION'],
+      [desk.organization.id, 'VALIDATION'],
+      [unknownMember, 'NOT_FOUND'],
+      // A real member, but of another organisation: staff cannot see them.
+      [outsider.admin.id, 'NOT_FOUND'],
+    ] as const;
+    for (const [memberId, code] of cases) {
+      const result = await request(app, Orders, { slug, memberId }, { token: desk.admin.token, locale: 'en' });
+      expect(result.errors?.map((error) => error.extensions)).toEqual([expect.objectContaining({ code, field: ['memberId'] })]);
+      expect(result.errors?.[0]?.path).toEqual(['organization', 'orders']);
+    }
+    const unknown = await request(app, Orders, { slug, memberId: unknownMember }, { token: desk.admin.token, locale: 'en' });
+    expect(unknown.errors?.[0]?.message).toBe('Member not found.');
   });
 
   it('lists registrations, oldest first, by state', async () => {

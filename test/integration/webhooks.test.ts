@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookRetryDelayMs, WEBHOOK_RETRY_WINDOW_MS } from '../../src/domain/webhooks.js';
 import type { App } from '../../src/server.js';
@@ -90,6 +91,16 @@ const Deliveries = graphql(`
             }
           }
         }
+      }
+    }
+  }
+`);
+
+const EndpointDeliveries = graphql(`
+  query WebhooksEndpointDeliveries($id: ID!, $endpointId: ID) {
+    node(id: $id) {
+      ... on Organization {
+        webhookDeliveries(first: 100, endpointId: $endpointId) { totalCount edges { node { id eventType endpoint { id } } } }
       }
     }
   }
@@ -461,6 +472,47 @@ describe('who may see and manage endpoints', () => {
       expect((await execute(app, DeliveryNode, { id: delivery!.id }, { token })).node).toBeNull();
     }
     expect((await execute(app, DeliveryNode, { id: delivery!.id }, { token: catalogue.admin.token })).node).toMatchObject({ id: delivery!.id });
+  });
+});
+
+describe('deliveries of one endpoint', () => {
+  it('lists one endpoint’s deliveries, a deleted one’s included; endpointId follows the rule of ids', async () => {
+    receiver.respondWith(200);
+    const catalogue = await createCatalogue(app);
+    const orders = await endpointFor(catalogue, ['order.paid']);
+    const bookings = await endpointFor(catalogue, ['booking.created']);
+    const member = await memberWithCredits(app, catalogue, 1);
+    const session = await scheduleSession(app, catalogue);
+    await book(app, member, session.id, member.beneficiaryId);
+    await runDue();
+    expect((await execute(app, DeleteEndpoint, { input: { webhookEndpointId: orders.id } }, { token: catalogue.admin.token })).deleteWebhookEndpoint).toMatchObject({
+      __typename: 'DeleteWebhookEndpointSuccess',
+    });
+
+    const of = async (endpointId: string) =>
+      (await execute(app, EndpointDeliveries, { id: catalogue.organization.id, endpointId }, { token: catalogue.admin.token })).node as {
+        webhookDeliveries: { totalCount: number; edges: { node: { eventType: string; endpoint: { id: string } } }[] };
+      };
+    const ofOrders = (await of(orders.id)).webhookDeliveries;
+    expect(ofOrders.totalCount).toBe(1);
+    expect(ofOrders.edges.map((edge) => [edge.node.eventType, edge.node.endpoint.id])).toEqual([['order.paid', orders.id]]);
+    const ofBookings = (await of(bookings.id)).webhookDeliveries;
+    expect(ofBookings.edges.map((edge) => [edge.node.eventType, edge.node.endpoint.id])).toEqual([['booking.created', bookings.id]]);
+
+    const other = await createCatalogue(app);
+    const foreign = await endpointFor(other, ['order.paid']);
+    for (const [endpointId, code] of [
+      ['bm9ib2R5', 'VALIDATION'],
+      [catalogue.organization.id, 'VALIDATION'],
+      [encodeGlobalID('WebhookEndpoint', '01930000-0000-7000-8000-000000000000'), 'NOT_FOUND'],
+      // Another organisation's endpoint: this admin cannot see it.
+      [foreign.id, 'NOT_FOUND'],
+    ] as const) {
+      const result = await request(app, EndpointDeliveries, { id: catalogue.organization.id, endpointId }, { token: catalogue.admin.token, locale: 'en' });
+      expect(result.errors?.map((error) => error.extensions)).toEqual([expect.objectContaining({ code, field: ['endpointId'] })]);
+      expect(result.errors?.[0]?.path).toEqual(['node', 'webhookDeliveries']);
+      if (code === 'NOT_FOUND') expect(result.errors?.[0]?.message).toBe('Webhook endpoint not found.');
+    }
   });
 });
 

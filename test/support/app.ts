@@ -43,7 +43,7 @@ export interface RequestOptions {
 
 export interface GraphQLResponse<T> {
   data?: T | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
 /** Runs an operation through the real server in-process (`yoga.fetch`). */

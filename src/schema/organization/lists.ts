@@ -3,11 +3,13 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import DataLoader from 'dataloader';
 import type { Context } from '../../context.js';
 import { prisma } from '../../db/client.js';
-import { ValidationError } from '../../domain/errors.js';
+import type { OrderStatus } from '../../generated/prisma/enums.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { decodeListCursor, encodeListCursor, MAX_SEARCH_LENGTH, searchPattern } from '../../domain/staff-lists.js';
 import { countMembers, memberPage, nextBookingIdsOf, usableCreditsOf } from '../../services/organization/staff-lists.js';
 import { builder } from '../builder.js';
-import { decodeGlobalIdOrNothing } from '../common/ids.js';
+import { totalCountField } from '../common/connections.js';
+import { decodeId } from '../common/ids.js';
 import { OrderStatusEnum } from '../order/types.js';
 import { RegistrationStatusEnum } from '../order/registrations.js';
 import { MembershipRef } from './roles.js';
@@ -20,8 +22,39 @@ import { MembershipRef } from './roles.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
-/** A record id that names nothing, for filters given an ID of nothing. */
-const NOTHING = '00000000-0000-0000-0000-000000000000';
+
+/** The orders `Organization.orders` lists; a malformed or wrongly typed `memberId` is VALIDATION. */
+function ordersWhere(organizationId: string, args: { status?: OrderStatus[] | null; memberId?: string | null }) {
+  return {
+    organizationId,
+    ...(args.status?.length ? { status: { in: args.status } } : {}),
+    ...(args.memberId ? { memberId: decodeId(args.memberId, 'Member', 'memberId') } : {}),
+  };
+}
+
+/** Per request, the membership checks already made (the page and its totalCount share one). */
+const membershipChecks = createContextCache(() => new Map<string, Promise<void>>());
+
+/**
+ * NOT_FOUND on `memberId` when it names no member of the organization (README, "Unknown and
+ * malformed ids"): staff see only their own organization's members.
+ */
+function assertMemberOf(context: Context, organizationId: string, memberGlobalId: string | null | undefined): Promise<void> {
+  if (!memberGlobalId) return Promise.resolve();
+  const memberId = decodeId(memberGlobalId, 'Member', 'memberId');
+  const checks = membershipChecks(context);
+  const key = `${organizationId}:${memberId}`;
+  let check = checks.get(key);
+  if (!check) {
+    check = prisma.membership
+      .findUnique({ where: { organizationId_memberId: { organizationId, memberId } }, select: { id: true } })
+      .then((membership) => {
+        if (!membership) throw new NotFoundError('entity.member', ['memberId']);
+      });
+    checks.set(key, check);
+  }
+  return check;
+}
 
 /** Per request, one loader per (organization, figure): a page's members are read in one statement. */
 const pageLoaders = createContextCache(() => new Map<string, DataLoader<string, unknown>>());
@@ -104,13 +137,12 @@ builder.prismaObjectFields('Organization', (t) => ({
     { name: 'OrganizationMembersEdge', description: 'A member of the organization, with its cursor.' },
   ),
 
-  orders: t.relatedConnection(
-    'orders',
+  orders: t.prismaConnection(
     {
-      description: `The organization's orders, newest first. \`status: [PENDING, PARTIALLY_PAID]\` lists what is due at the desk, unpaid subscription renewals included (\`Order.subscription\`, \`periodIndex\`); \`memberId\` keeps one member's. Staff only (others get FORBIDDEN).`,
+      type: 'Order',
+      description: `The organization's orders, newest first. \`status: [PENDING, PARTIALLY_PAID]\` lists what is due at the desk, unpaid subscription renewals included (\`Order.subscription\`, \`periodIndex\`); \`memberId\` keeps one member's (NOT_FOUND for an ID of no member of the organization). Staff only (others get FORBIDDEN).`,
       authScopes: (organization) => ({ staffOf: organization.id }),
       cursor: 'id',
-      totalCount: true,
       defaultSize: DEFAULT_PAGE,
       maxSize: MAX_PAGE,
       args: {
@@ -120,23 +152,29 @@ builder.prismaObjectFields('Organization', (t) => ({
           description: 'Only orders in one of these states (absent or empty: every state).',
           extensions: { maxItems: 6 },
         }),
-        memberId: t.arg.id({ required: false, description: "Only this member's orders (an ID of nobody lists nothing)." }),
+        memberId: t.arg.id({ required: false, description: "Only this member's orders." }),
       },
-      query: (args) => {
-        const member = args.memberId ? decodeGlobalIdOrNothing(args.memberId) : null;
-        return {
-          where: {
-            ...(args.status?.length ? { status: { in: args.status } } : {}),
-            ...(member ? { memberId: member.typename === 'Member' ? member.id : NOTHING } : {}),
-          },
-          orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
-        };
+      resolve: async (query, organization, args, context) => {
+        const [orders] = await Promise.all([
+          prisma.order.findMany({ ...query, where: ordersWhere(organization.id, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+          assertMemberOf(context, organization.id, args.memberId),
+        ]);
+        return orders;
+      },
+      // Only when selected: one COUNT beside the page.
+      totalCount: async (organization, args, context) => {
+        const [count] = await Promise.all([
+          prisma.order.count({ where: ordersWhere(organization.id, args) }),
+          assertMemberOf(context, organization.id, args.memberId),
+        ]);
+        return count;
       },
     },
-    { name: 'OrganizationOrdersConnection', description: "A page of an organization's orders.", fields: (c) => ({
-        // Described here; the marker keeps the count folded into the page's query (Prisma plugin).
-        totalCount: c.int({ description: 'How many orders match the filters, on every page.', extensions: { pothosPrismaTotalCount: true }, resolve: (connection) => (connection as unknown as { totalCount: number }).totalCount }),
-      }) },
+    {
+      name: 'OrganizationOrdersConnection',
+      description: "A page of an organization's orders.",
+      fields: (c) => ({ totalCount: c.int(totalCountField('How many orders match the filters, on every page.')) }),
+    },
     { name: 'OrganizationOrdersEdge', description: 'An order with its cursor.' },
   ),
 

@@ -1,16 +1,48 @@
+import { createContextCache } from '@pothos/core';
 import type { Context } from '../../context.js';
+import { prisma } from '../../db/client.js';
+import { NotFoundError } from '../../domain/errors.js';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks.js';
 import type { WebhookDeliveryStatus } from '../../generated/prisma/enums.js';
 import { builder } from '../builder.js';
-import { decodeGlobalIdOrNothing } from '../common/ids.js';
+import { totalCountField } from '../common/connections.js';
+import { decodeId } from '../common/ids.js';
 
 // Webhooks out (issue 14, API.md "Integrators"): endpoints and their deliveries, ADMINs only.
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
-/** A record id that names nothing, for filters given an ID of nothing. */
-const NOTHING = '00000000-0000-0000-0000-000000000000';
-const NOBODY = NOTHING;
+/** A member id that names nobody, for an anonymous viewer. */
+const NOBODY = '00000000-0000-0000-0000-000000000000';
+
+/** The deliveries `Organization.webhookDeliveries` lists; a malformed or wrongly typed `endpointId` is VALIDATION. */
+function deliveriesWhere(organizationId: string, args: { status?: WebhookDeliveryStatus | null; endpointId?: string | null }) {
+  return {
+    organizationId,
+    ...(args.status ? { status: args.status } : {}),
+    ...(args.endpointId ? { endpointId: decodeId(args.endpointId, 'WebhookEndpoint', 'endpointId') } : {}),
+  };
+}
+
+/** Per request, the endpoint checks already made (the page and its totalCount share one). */
+const endpointChecks = createContextCache(() => new Map<string, Promise<void>>());
+
+/** NOT_FOUND on `endpointId` when it names no endpoint of the organization (deleted ones count). */
+function assertEndpointOf(context: Context, organizationId: string, endpointGlobalId: string | null | undefined): Promise<void> {
+  if (!endpointGlobalId) return Promise.resolve();
+  const endpointId = decodeId(endpointGlobalId, 'WebhookEndpoint', 'endpointId');
+  const checks = endpointChecks(context);
+  let check = checks.get(endpointId);
+  if (!check) {
+    check = prisma.webhookEndpoint
+      .count({ where: { id: endpointId, organizationId } })
+      .then((found) => {
+        if (found === 0) throw new NotFoundError('entity.webhookEndpoint', ['endpointId']);
+      });
+    checks.set(endpointId, check);
+  }
+  return check;
+}
 
 /** Rows of organisations the viewer is an ADMIN of: `node(id)` answers null for the others. */
 function ofAdministeredOrganization(id: string, context: Context) {
@@ -114,37 +146,42 @@ builder.prismaObjectFields('Organization', (t) => ({
     },
     { name: 'OrganizationWebhookEndpointsEdge', description: 'A webhook endpoint with its cursor.' },
   ),
-  webhookDeliveries: t.relatedConnection(
-    'webhookDeliveries',
+  webhookDeliveries: t.prismaConnection(
     {
+      type: 'WebhookDelivery',
       description:
         'Every webhook delivery of the organization, newest first, each with its attempts (status, HTTP code, duration, next attempt). ADMINs only (others get FORBIDDEN).',
       authScopes: (organization) => ({ adminOf: organization.id }),
       cursor: 'id',
-      totalCount: true,
       defaultSize: DEFAULT_PAGE,
       maxSize: MAX_PAGE,
       args: {
         status: t.arg({ type: WebhookDeliveryStatusEnum, required: false, description: 'Only deliveries in this state.' }),
-        endpointId: t.arg.id({ required: false, description: "Only this endpoint's deliveries (an ID of nothing lists nothing)." }),
+        endpointId: t.arg.id({
+          required: false,
+          description: "Only this endpoint's deliveries, deleted endpoints included (NOT_FOUND for an ID of no endpoint of the organization).",
+        }),
       },
-      query: (args) => {
-        const endpoint = args.endpointId ? decodeGlobalIdOrNothing(args.endpointId) : null;
-        return {
-          where: {
-            ...(args.status ? { status: args.status } : {}),
-            ...(endpoint ? { endpointId: endpoint.typename === 'WebhookEndpoint' ? endpoint.id : NOTHING } : {}),
-          },
-          orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
-        };
+      resolve: async (query, organization, args, context) => {
+        const [deliveries] = await Promise.all([
+          prisma.webhookDelivery.findMany({ ...query, where: deliveriesWhere(organization.id, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+          assertEndpointOf(context, organization.id, args.endpointId),
+        ]);
+        return deliveries;
+      },
+      // Only when selected: one COUNT beside the page.
+      totalCount: async (organization, args, context) => {
+        const [count] = await Promise.all([
+          prisma.webhookDelivery.count({ where: deliveriesWhere(organization.id, args) }),
+          assertEndpointOf(context, organization.id, args.endpointId),
+        ]);
+        return count;
       },
     },
     {
       name: 'OrganizationWebhookDeliveriesConnection',
       description: "A page of an organization's webhook deliveries.",
-      fields: (c) => ({
-        totalCount: c.int({ description: 'How many deliveries match the filters, on every page.', extensions: { pothosPrismaTotalCount: true }, resolve: (connection) => (connection as unknown as { totalCount: number }).totalCount }),
-      }),
+      fields: (c) => ({ totalCount: c.int(totalCountField('How many deliveries match the filters, on every page.')) }),
     },
     { name: 'OrganizationWebhookDeliveriesEdge', description: 'A webhook delivery with its cursor.' },
   ),
