@@ -179,21 +179,32 @@ function scheduleTags(schema: GraphQLSchema, operation: OperationDefinitionNode,
 function reachableTypes(schema: GraphQLSchema): Set<string> {
   const seen = new Set<string>();
   const start = schema.getQueryType()?.getFields().sessions;
-  const queue = start ? [getNamedType(start.type)] : [];
+  const queue = start ? [{ type: getNamedType(start.type), skipTypeScopes: false }] : [];
   while (queue.length > 0) {
-    const type = queue.pop()!;
+    const { type, skipTypeScopes } = queue.pop()!;
     if (seen.has(type.name)) continue;
+    // A stored answer has no errors, and an anonymous viewer reading a type or field behind a
+    // scope other than `public` gets FORBIDDEN: such a type is never in a stored answer.
+    if (!skipTypeScopes && !readableAnonymously(type.extensions)) continue;
     seen.add(type.name);
-    if (isUnionType(type)) queue.push(...type.getTypes());
-    if (isInterfaceType(type)) queue.push(...schema.getPossibleTypes(type));
+    if (isUnionType(type)) queue.push(...type.getTypes().map((member) => ({ type: member, skipTypeScopes })));
+    if (isInterfaceType(type)) queue.push(...schema.getPossibleTypes(type).map((member) => ({ type: member, skipTypeScopes })));
     if (isObjectType(type) || isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
-        if (`${type.name}.${field.name}` in PRIVATE_FIELDS) continue;
-        queue.push(getNamedType(field.type));
+        if (`${type.name}.${field.name}` in PRIVATE_FIELDS || !readableAnonymously(field.extensions)) continue;
+        const options = (field.extensions as { pothosOptions?: { skipTypeScopes?: boolean } }).pothosOptions;
+        queue.push({ type: getNamedType(field.type), skipTypeScopes: options?.skipTypeScopes === true });
       }
     }
   }
   return seen;
+}
+
+/** No auth scope (Pothos scope-auth), or a static one that lets anyone in (`public`). */
+function readableAnonymously(extensions: unknown): boolean {
+  const scopes = (extensions as { pothosOptions?: { authScopes?: unknown } } | undefined)?.pothosOptions?.authScopes;
+  if (scopes === undefined) return true;
+  return typeof scopes === 'object' && scopes !== null && (scopes as { public?: unknown }).public === true;
 }
 
 /** No credentials at all: the only requests the cache serves. */

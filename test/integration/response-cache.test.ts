@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
@@ -84,6 +85,16 @@ const CancelSession = graphql(`
   mutation CachedCancelSession($input: CancelSessionInput!) {
     cancelSession(input: $input) {
       __typename
+      ... on Error { code message }
+    }
+  }
+`);
+
+const ChangeCapacityShowing = graphql(`
+  mutation CachedChangeCapacityShowing($input: ChangeSessionCapacityInput!) {
+    changeSessionCapacity(input: $input) {
+      __typename
+      ... on ChangeSessionCapacitySuccess { session { id capacity } }
       ... on Error { code message }
     }
   }
@@ -259,6 +270,29 @@ describe('the public schedule cache', () => {
       const other = await request(b, Register, variables, { token });
       expect(other.errors?.[0]?.extensions).toMatchObject({ code: token ? 'FORBIDDEN' : 'UNAUTHENTICATED' });
       expect(JSON.stringify(other)).not.toContain(aliceBooking);
+    }
+  });
+});
+
+describe('what travels through Redis', () => {
+  it('a booking sends its session change only: a Booking is never in a cached answer, so no cache:invalidate names it', async () => {
+    const listener = new Redis(inject('redisUrl'));
+    const invalidated: string[] = [];
+    listener.on('message', (channel: string, message: string) => {
+      if (channel === 'cache:invalidate') invalidated.push(message);
+    });
+    await listener.subscribe('cache:invalidate');
+    try {
+      const catalogue = await createCatalogue(a);
+      const session = await scheduleSession(a, catalogue, { capacity: 5 });
+      const member = await memberWithCredits(a, catalogue, 2);
+      const bookingId = await book(a, member, session.id, member.beneficiaryId);
+      // A change of what schedules show does travel (others drop their copies).
+      success((await execute(a, ChangeCapacityShowing, { input: { sessionId: session.id, capacity: 6 } }, { token: catalogue.admin.token })).changeSessionCapacity, 'ChangeSessionCapacitySuccess');
+      await expect.poll(() => invalidated.some((message) => message.includes(session.id)), { timeout: 5_000 }).toBe(true);
+      expect(invalidated.filter((message) => message.includes(bookingId))).toEqual([]);
+    } finally {
+      listener.disconnect();
     }
   });
 });
