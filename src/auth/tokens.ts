@@ -9,6 +9,7 @@ let ttlSeconds = 60 * 60 * 24 * 30;
 export function configureTokens(secret: string, ttl: number): void {
   key = new TextEncoder().encode(secret);
   ttlSeconds = ttl;
+  verifiedLogins.clear();
 }
 
 function signingKey(): Uint8Array {
@@ -41,15 +42,36 @@ export function tokenLifetimeSeconds(): number {
  * revoked is the database's to say (see services/member/auth-sessions.ts).
  */
 export async function readLoginToken(token: string, now: Date): Promise<{ memberId: string; sessionId: string } | null> {
+  const known = verifiedLogins.get(token);
+  if (known) {
+    if (now.getTime() < known.expiresAtMs) return { memberId: known.memberId, sessionId: known.sessionId };
+    verifiedLogins.delete(token);
+    return null;
+  }
   try {
     const { payload } = await jwtVerify(token, signingKey(), { issuer: ISSUER, algorithms: ['HS256'], currentDate: now });
     const sessionId = payload.sid;
-    if (!payload.sub || typeof sessionId !== 'string') return null;
+    if (!payload.sub || typeof sessionId !== 'string' || typeof payload.exp !== 'number') return null;
+    rememberLogin(token, { memberId: payload.sub, sessionId, expiresAtMs: payload.exp * 1000 });
     return { memberId: payload.sub, sessionId };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;
   }
+}
+
+/**
+ * Login tokens whose signature was verified, until their expiry: a member's requests verify their
+ * token once, not on every request (HMAC through WebCrypto is a thread-pool round trip). A token's
+ * signature never changes, so only its expiry is checked again; revocation stays the database's
+ * (the login row is read on every request). Bounded: the oldest entries go first.
+ */
+const MAX_VERIFIED_LOGINS = 10_000;
+const verifiedLogins = new Map<string, { memberId: string; sessionId: string; expiresAtMs: number }>();
+
+function rememberLogin(token: string, login: { memberId: string; sessionId: string; expiresAtMs: number }): void {
+  if (verifiedLogins.size >= MAX_VERIFIED_LOGINS) verifiedLogins.delete(verifiedLogins.keys().next().value!);
+  verifiedLogins.set(token, login);
 }
 
 /** Extracts the token from `Bearer <token>` (header or graphql-ws connectionParams). */
