@@ -39,8 +39,10 @@ const WELCOME = `# Class booking API. Each tab is an example to run with ▶
 # keeps its own headers). Queries and mutations send it as the
 # Authorization header; subscriptions (WebSocket, graphql-ws)
 # as connectionParams.authorization, which the server reads.
-# Answers are in French; "accept-language": "en" in the
-# headers for English. Docs (top left): every type and field.
+# Messages come in your browser's language: the first of
+# English or French its Accept-Language names, else French.
+# "accept-language": "en" (or "fr") in the headers overrides
+# it. Docs (top left): every type and field.
 `;
 
 const SCHEDULE = `${WELCOME}
