@@ -39,8 +39,10 @@ const WELCOME = `# Class booking API. Each tab is an example to run with ▶
 # keeps its own headers). Queries and mutations send it as the
 # Authorization header; subscriptions (WebSocket, graphql-ws)
 # as connectionParams.authorization, which the server reads.
-# Answers are in French; "accept-language": "en" in the
-# headers for English. Docs (top left): every type and field.
+# Messages come in your browser's language: the first of
+# English or French its Accept-Language names, else French.
+# "accept-language": "en" (or "fr") in the headers overrides
+# it. Docs (top left): every type and field.
 `;
 
 const SCHEDULE = `${WELCOME}
@@ -184,10 +186,11 @@ export const GRAPHIQL_TABS: readonly { query: string; variables: string | null; 
 ];
 
 /**
- * GraphiQL's options. Yoga's page always hands GraphiQL an initial query: the page URL's `?query=`,
- * else its `query` option (missing from Yoga's type), else Yoga's welcome comment, which runs as
- * "Syntax Error: Unexpected <EOF>" (`defaultQuery` does not count). GraphiQL shows that initial
- * query in the editor instead of the first tab's, so `query` is the first tab's.
+ * GraphiQL's options. Yoga's page always hands GraphiQL an initial query: its `query` option
+ * (missing from Yoga's type), else the page URL's `?query=`, else Yoga's welcome comment, which runs
+ * as "Syntax Error: Unexpected <EOF>" (`defaultQuery` does not count). GraphiQL shows that initial
+ * query in the editor instead of the first tab's, so `query` is the first tab's. A browser with
+ * tabs stored gets its active tab's query, variables and headers instead (the page script below).
  */
 export function graphiqlOptions(title: string): GraphiQLOptions & { query: string } {
   return {
@@ -282,9 +285,32 @@ const FETCHER_SCRIPT = `<script src=${GRAPHIQL_ASSETS_PATH}${GRAPHQL_WS_FILE}></
       };
     };
   }
+  // The tab that was active when this browser last left the page, as GraphiQL stored it (the
+  // same checks as GraphiQL's own, so a state it would refuse is not used either); null if none.
+  function storedActiveTab() {
+    function stringOrNull(value) { return typeof value === 'string' || value === null; }
+    try {
+      var state = JSON.parse(localStorage.getItem('graphiql:tabState'));
+      var valid = state && Array.isArray(state.tabs) && typeof state.activeTabIndex === 'number' && state.tabs.every(function (tab) {
+        return tab && typeof tab.id === 'string' && typeof tab.title === 'string' && stringOrNull(tab.query) && stringOrNull(tab.variables)
+          && stringOrNull(tab.headers) && stringOrNull(tab.operationName) && stringOrNull(tab.response);
+      });
+      return (valid && state.tabs[state.activeTabIndex]) || null;
+    } catch (error) {
+      return null;
+    }
+  }
+  // On load GraphiQL looks among its stored tabs for one holding exactly the initial query,
+  // variables and headers, and adds a tab when none does. The initial query is Schedule's, so a
+  // reload from any other tab (its own variables or headers) added one more Schedule tab each time.
+  // With tabs stored, the initial editors are the active stored tab's own: it opens again, as it was.
+  function reopened() {
+    var tab = storedActiveTab();
+    return tab ? { query: tab.query || '', variables: tab.variables || '', initialHeaders: tab.headers || '' } : {};
+  }
   var render = YogaGraphiQL.renderYogaGraphiQL;
   YogaGraphiQL.renderYogaGraphiQL = function (root, options) {
-    return render(root, Object.assign({}, options, { fetcher: createFetcher(options.endpoint || location.pathname) }));
+    return render(root, Object.assign({}, options, reopened(), { fetcher: createFetcher(options.endpoint || location.pathname) }));
   };
 })();</script>`;
 

@@ -10,7 +10,8 @@ import { createDatabase, databaseUrl, dropDatabase } from '../support/global-set
 // GraphiQL (GET /graphql in a browser) in headless Chromium, on the demo data of `npm start`
 // (issue 14 point 1): it opens on a runnable example, every example tab runs as a user runs it (log
 // in, paste the token into the Headers pane, ids into Variables), and the subscription tabs show
-// events, the logged-in one with the token from the Headers pane sent as connectionParams.
+// events, the logged-in one with the token from the Headers pane sent as connectionParams. A reload
+// reopens the tab left, as it was, and adds no tab.
 // A database of its own, since the demo data owns fixed slugs and emails.
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -274,5 +275,47 @@ describe('GraphiQL', () => {
     expect(await response(page)).toContain(dive!.id);
 
     expect(graphiql.errors).toEqual([]);
+  });
+
+  it('reopens on the tab left, as it was, without adding a tab, however often it is reloaded', async () => {
+    // A profile of its own, so the tabs it stores do not change the page of the tests above.
+    const own = await openGraphiQL();
+    const { page } = own;
+    try {
+      const pasted = JSON.stringify({ authorization: 'Bearer pasted-token' });
+      /** The tab state GraphiQL stored (written half a second after a change). */
+      const stored = () => page.evaluate(() => JSON.parse(localStorage.getItem('graphiql:tabState') ?? 'null') as { activeTabIndex: number; tabs: { headers: string | null }[] } | null);
+      const reloaded = async (load: () => Promise<unknown>) => {
+        await load();
+        await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+        await page.locator('.graphiql-tab').nth(TABS.length - 1).waitFor(within);
+      };
+
+      // BookSession (variables of its own) with a token pasted into its headers, then reloaded
+      // twice, and opened again from its address: the same six tabs, on BookSession as it was.
+      await openTab(own, 'BookSession');
+      await fillTool(page, 'headers', pasted);
+      await expect.poll(async () => (await stored())?.tabs[2]?.headers, within).toBe(pasted);
+      for (const load of [() => page.reload(), () => page.reload(), () => page.goto(`${baseUrl}/graphql`)]) {
+        await reloaded(load);
+        expect(await page.locator('.graphiql-tab').allInnerTexts()).toEqual(TABS);
+        expect(await page.locator('.graphiql-tab-active').innerText()).toBe('BookSession');
+        expect(await editorText(page, '.graphiql-query-editor')).toContain('mutation BookSession');
+        await page.locator('.graphiql-editor-tools button[data-name="headers"]').click();
+        await expect.poll(() => editorText(page, headersPane), within).toBe(pasted);
+      }
+
+      // From LogIn (the placeholder headers, no variables): still one Schedule tab, on LogIn.
+      await openTab(own, 'LogIn');
+      await expect.poll(async () => (await stored())?.activeTabIndex, within).toBe(1);
+      for (const load of [() => page.reload(), () => page.reload()]) {
+        await reloaded(load);
+        expect(await page.locator('.graphiql-tab').allInnerTexts()).toEqual(TABS);
+        expect(await page.locator('.graphiql-tab-active').innerText()).toBe('LogIn');
+      }
+      expect(own.errors).toEqual([]);
+    } finally {
+      await own.context.close();
+    }
   });
 });

@@ -59,14 +59,14 @@ defineMutation('deleteWebhookEndpoint', {
 
 defineMutation('redeliverWebhook', {
   description:
-    "An ADMIN sends a delivery's event again to its endpoint, now: a new delivery (retried like any other) with the same `webhook-id` and body, so a receiver that already processed it can tell. VALIDATION when the endpoint is disabled or deleted.",
+    "An ADMIN queues a delivery's event to be sent again to its endpoint: a new delivery (`PENDING`, `attemptCount` 0, due now, retried like any other) with the same `webhook-id` and body, so a receiver that already processed it can tell. Nothing is sent during this mutation: the next pass of a server's job timer sends it, every `JOB_INTERVAL_MS` (10 s by default), so it arrives within about that long (later while the previous pass is still busy with slow endpoints). VALIDATION when the endpoint is disabled or deleted.",
   authScopes: { loggedIn: true },
   input: (t) => ({ webhookDeliveryId: t.id({ required: true, description: 'The delivery to replay.' }) }),
   resolve: async (input, context) => ({
     webhookDelivery: await redeliverWebhook(context, { webhookDeliveryId: decodeId(input.webhookDeliveryId, 'WebhookDelivery', 'webhookDeliveryId') }),
   }),
   success: {
-    description: 'The replay is queued and will be sent at once.',
+    description: "The replay is queued (`PENDING`, `attemptCount` 0); the job timer's next pass sends it, within about `JOB_INTERVAL_MS` (10 s by default).",
     fields: (t) => ({ webhookDelivery: t.field({ type: WebhookDeliveryRef, description: 'The new delivery (`replayOf` names the original).', resolve: (r) => r.webhookDelivery }) }),
   },
 });

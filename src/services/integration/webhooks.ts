@@ -98,8 +98,9 @@ export async function deleteWebhookEndpoint(context: Context, input: { webhookEn
 }
 
 /**
- * Sends a delivery's event again to its endpoint, now, as a new delivery with the same
- * `webhook-id` and body (receivers that already processed it can tell), retried like any other.
+ * Queues a delivery's event to be sent again to its endpoint, as a new delivery due now with the
+ * same `webhook-id` and body (receivers that already processed it can tell), retried like any
+ * other. Nothing is sent here: the job timer's next webhook pass (`deliverDueWebhooks`) sends it.
  */
 export async function redeliverWebhook(context: Context, input: { webhookDeliveryId: string }): Promise<WebhookDelivery> {
   const original = await prisma.webhookDelivery.findUnique({ where: { id: input.webhookDeliveryId }, include: { endpoint: true } });
