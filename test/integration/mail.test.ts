@@ -14,6 +14,7 @@ import type { App } from '../../src/server.js';
 import { execute, startApp, success } from '../support/app.js';
 import { addBeneficiary, book, buyCredits, createCatalogue, createMember, createOffer, scheduleSession, unique } from '../support/factories.js';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/global-setup.js';
+import { countStatements } from '../support/sql-statements.js';
 
 // The email outbox sender (SPEC §8): due rows become .eml files without SMTP_URL, or SMTP messages
 // with it; a refused attempt is retried later with backoff, then given up; concurrent senders send
@@ -263,6 +264,33 @@ describe('sendDueEmails', () => {
       expect(await row(email.id)).toMatchObject({ status: 'SENT', attempts: 1, sentAt: now });
     }
     for (const mailer of mailers) mailer.close();
+  });
+
+  it('claims due rows together: 30 emails cost a handful of statements, not five each', async () => {
+    const mailer = createMailer(loadConfig({ SMTP_URL: smtpUrl }));
+    const now = new Date('2030-07-01T10:00:00Z');
+    const rows = await Promise.all(Array.from({ length: 30 }, () => queue(now)));
+    const { result, statements } = await countStatements(() => sendDueEmails(mailer, now, settings));
+    expect(result).toEqual({ sent: 30, failed: 0 });
+    for (const email of rows) expect(await row(email.id)).toMatchObject({ status: 'SENT', attempts: 1, sentAt: now });
+    // Two claims of 20 and 10 (BEGIN, the claim, one UPDATE, COMMIT), then an empty claim.
+    expect(statements.length).toBeLessThanOrEqual(11);
+    mailer.close();
+  });
+
+  it('stops a claim at a refused send: the rows after it go in the next claim of the same pass', async () => {
+    const mailer = createMailer(loadConfig({ SMTP_URL: smtpUrl }));
+    const now = new Date('2030-08-01T10:00:00Z');
+    const first = await queue(now);
+    const refused = await queue(new Date(now.getTime() + 1));
+    const third = await queue(new Date(now.getTime() + 2));
+    refuseOnce.add(refused.toAddress);
+    expect(await sendDueEmails(mailer, new Date(now.getTime() + 2), settings)).toEqual({ sent: 2, failed: 1 });
+    expect(await row(first.id)).toMatchObject({ status: 'SENT', attempts: 1 });
+    expect(await row(refused.id)).toMatchObject({ status: 'PENDING', attempts: 1, sentAt: null });
+    expect(await row(third.id)).toMatchObject({ status: 'SENT', attempts: 1 });
+    expect(messagesTo(third.toAddress)).toHaveLength(1);
+    mailer.close();
   });
 });
 
