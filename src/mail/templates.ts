@@ -506,6 +506,28 @@ export function renderEmail(template: string, locale: string, payload: Payload, 
   return { subject: draft.subject, text: toText(paragraphs), html: toHtml(draft.subject, lang, paragraphs) };
 }
 
+// Building an Intl formatter costs far more than using one: each is made once per locale, style
+// and time zone (a handful), not once per date of every email. Bounded all the same.
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+
+function memoized<F extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => F): F {
+  let formatter = formatters.get(key) as F | undefined;
+  if (!formatter) {
+    formatter = make();
+    if (formatters.size >= 500) formatters.clear();
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
+function dateTimeFormat(locale: string, style: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  return memoized(`d|${locale}|${JSON.stringify(style)}`, () => new Intl.DateTimeFormat(locale, style));
+}
+
+function currencyFormat(locale: string, currency: string): Intl.NumberFormat {
+  return memoized(`n|${locale}|${currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency }));
+}
+
 function helpers(lang: Lang, options: RenderOptions): Helpers {
   const intlLocale = lang === 'fr' ? 'fr-FR' : 'en-GB';
   const instant = (iso: unknown): Date => {
@@ -515,7 +537,7 @@ function helpers(lang: Lang, options: RenderOptions): Helpers {
   };
   // French writes the first of the month "1er" (Intl gives "1").
   const format = (style: Intl.DateTimeFormatOptions, iso: unknown): string =>
-    new Intl.DateTimeFormat(intlLocale, style)
+    dateTimeFormat(intlLocale, style)
       .formatToParts(instant(iso))
       .map((part) => (lang === 'fr' && part.type === 'day' && part.value === '1' ? '1er' : part.value))
       .join('');
@@ -524,7 +546,7 @@ function helpers(lang: Lang, options: RenderOptions): Helpers {
     options,
     dateTime: (iso, timeZone) => format({ dateStyle: 'full', timeStyle: 'short', timeZone }, iso),
     shortDateTime: (iso, timeZone) =>
-      new Intl.DateTimeFormat(intlLocale, {
+      dateTimeFormat(intlLocale, {
         weekday: 'short',
         day: 'numeric',
         month: 'short',
@@ -534,7 +556,7 @@ function helpers(lang: Lang, options: RenderOptions): Helpers {
       }).format(instant(iso)),
     date: (iso, timeZone) => format({ dateStyle: 'long', timeZone }, iso),
     money: (cents, currency) =>
-      new Intl.NumberFormat(intlLocale, { style: 'currency', currency: str(currency).trim() || 'EUR' }).format(Number(cents) / 100),
+      currencyFormat(intlLocale, str(currency).trim() || 'EUR').format(Number(cents) / 100),
     link: (url) => {
       if (!str(url)) throw new Error('a link is missing from the payload');
       return { href: new URL(str(url), options.publicUrl).toString() };
