@@ -35,8 +35,13 @@ if (built && statSync(stamp).mtimeMs >= newestSource()) {
   await import(pathToFileURL(join(root, 'dist', 'main.js')).href);
 } else {
   if (built) warn('dist/ is older than src/: running the sources with tsx (npm run build to refresh dist/)');
-  const generated = spawnSync(process.execPath, [join(root, 'scripts', 'prisma-generate.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (generated.status !== 0) process.exit(generated.status ?? 1);
+  // The Prisma CLI's chatter ("Loaded Prisma config…") would be plain-text lines among the JSON
+  // logs: kept, and shown only when generating fails.
+  const generated = spawnSync(process.execPath, [join(root, 'scripts', 'prisma-generate.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (generated.status !== 0) {
+    process.stderr.write(generated.stderr ?? '');
+    process.exit(generated.status ?? 1);
+  }
   const { register } = await import('tsx/esm/api');
   register();
   await import(pathToFileURL(join(root, 'src', 'main.ts')).href);

@@ -4,19 +4,8 @@ import { createApp } from './server.js';
 
 const config = loadConfig();
 const app = await createApp(config);
-const port = await app.listen();
-logger.info(
-  {
-    port,
-    database: app.database.kind,
-    events: app.events.kind,
-    // `dist`: the compiled build (npm run build); `src`: the sources through tsx.
-    code: import.meta.url.endsWith('.js') ? 'dist' : 'src',
-    graphiql: `http://localhost:${port}/graphql`,
-  },
-  'server ready',
-);
-
+// Before "server ready": whoever waits for that line may signal at once, and a signal with no
+// handler yet would kill the process instead of closing it.
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -32,3 +21,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       });
   });
 }
+
+const port = await app.listen();
+logger.info(
+  {
+    port,
+    database: app.database.kind,
+    events: app.events.kind,
+    // `dist`: the compiled build (npm run build); `src`: the sources through tsx.
+    code: import.meta.url.endsWith('.js') ? 'dist' : 'src',
+    graphiql: `http://localhost:${port}/graphql`,
+  },
+  'server ready',
+);
+

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createServer, Socket } from 'node:net';
 import { TEST_JWT_SECRET } from './app.js';
 
@@ -19,6 +20,9 @@ export interface StartedServer {
  * Starts `src/main.ts` in a child process (or another entry point, e.g. `['scripts/start.mjs']` as
  * `npm start` runs it) and resolves once it logs `server ready`.
  */
+/** Rate-limit key prefix of this test file's servers. */
+const RUN_RATE_LIMIT_PREFIX = `test-servers:${randomUUID()}`;
+
 export function startServer(
   env: Record<string, string | undefined>,
   children: ChildProcess[],
@@ -32,6 +36,9 @@ export function startServer(
       LOG_LEVEL: 'info',
       JWT_SECRET: TEST_JWT_SECRET,
       JOB_INTERVAL_MS: '0',
+      // Rate-limit counters live in Redis, which outlives a run: each test file counts on its own
+      // (the servers of one file share them), so reruns within the window are not refused.
+      RATE_LIMIT_PREFIX: RUN_RATE_LIMIT_PREFIX,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
