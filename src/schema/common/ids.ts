@@ -1,3 +1,4 @@
+import { createContextCache } from '@pothos/core';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { prisma } from '../../db/client.js';
 import { Prisma } from '../../generated/prisma/client.js';
@@ -95,4 +96,30 @@ export async function assertIdsExist(named: readonly NamedId[]): Promise<void> {
   const existing = new Set(found.map((row) => `${row.type}:${row.id}`));
   const missing = named.find(({ typename, id }) => !existing.has(`${typename}:${id}`));
   if (missing) throw new NotFoundError(ENTITY[missing.typename] ?? 'entity.object', missing.field);
+}
+
+/** Per request, the checks `checkedFilter` already made (a page and its totalCount share one). */
+const filterChecks = createContextCache(() => new Map<string, Promise<void>>());
+
+/**
+ * A list filter naming an ID inside one organisation (`Organization.orders(memberId)`…): `work`
+ * runs beside one check that `exists` finds the row, NOT_FOUND on `field` otherwise (README,
+ * "Unknown and malformed ids"). The check is made once per request and `key`.
+ */
+export async function checkedFilter<T>(
+  context: object,
+  check: { key: string; entity: MessageKey; field: string; exists: () => Promise<boolean> } | null,
+  work: Promise<T>,
+): Promise<T> {
+  if (!check) return work;
+  const checks = filterChecks(context);
+  let found = checks.get(check.key);
+  if (!found) {
+    found = check.exists().then((exists) => {
+      if (!exists) throw new NotFoundError(check.entity, [check.field]);
+    });
+    checks.set(check.key, found);
+  }
+  const [value] = await Promise.all([work, found]);
+  return value;
 }

@@ -4,12 +4,12 @@ import DataLoader from 'dataloader';
 import type { Context } from '../../context.js';
 import { prisma } from '../../db/client.js';
 import type { OrderStatus } from '../../generated/prisma/enums.js';
-import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import { decodeListCursor, encodeListCursor, MAX_SEARCH_LENGTH, searchPattern } from '../../domain/staff-lists.js';
 import { countMembers, memberPage, nextBookingIdsOf, usableCreditsOf } from '../../services/organization/staff-lists.js';
 import { builder } from '../builder.js';
 import { totalCountField } from '../common/connections.js';
-import { decodeId } from '../common/ids.js';
+import { checkedFilter, decodeId } from '../common/ids.js';
 import { OrderStatusEnum } from '../order/types.js';
 import { RegistrationStatusEnum } from '../order/registrations.js';
 import { MembershipRef } from './roles.js';
@@ -32,28 +32,16 @@ function ordersWhere(organizationId: string, args: { status?: OrderStatus[] | nu
   };
 }
 
-/** Per request, the membership checks already made (the page and its totalCount share one). */
-const membershipChecks = createContextCache(() => new Map<string, Promise<void>>());
-
-/**
- * NOT_FOUND on `memberId` when it names no member of the organization (README, "Unknown and
- * malformed ids"): staff see only their own organization's members.
- */
-function assertMemberOf(context: Context, organizationId: string, memberGlobalId: string | null | undefined): Promise<void> {
-  if (!memberGlobalId) return Promise.resolve();
-  const memberId = decodeId(memberGlobalId, 'Member', 'memberId');
-  const checks = membershipChecks(context);
-  const key = `${organizationId}:${memberId}`;
-  let check = checks.get(key);
-  if (!check) {
-    check = prisma.membership
-      .findUnique({ where: { organizationId_memberId: { organizationId, memberId } }, select: { id: true } })
-      .then((membership) => {
-        if (!membership) throw new NotFoundError('entity.member', ['memberId']);
-      });
-    checks.set(key, check);
-  }
-  return check;
+/** When `memberId` is given: it must name a member of the organization (staff see only theirs). */
+function memberOf(organizationId: string, args: { memberId?: string | null }) {
+  if (!args.memberId) return null;
+  const memberId = decodeId(args.memberId, 'Member', 'memberId');
+  return {
+    key: `member:${organizationId}:${memberId}`,
+    entity: 'entity.member' as const,
+    field: 'memberId',
+    exists: async () => (await prisma.membership.count({ where: { organizationId, memberId } })) > 0,
+  };
 }
 
 /** Per request, one loader per (organization, figure): a page's members are read in one statement. */
@@ -154,21 +142,15 @@ builder.prismaObjectFields('Organization', (t) => ({
         }),
         memberId: t.arg.id({ required: false, description: "Only this member's orders." }),
       },
-      resolve: async (query, organization, args, context) => {
-        const [orders] = await Promise.all([
+      resolve: (query, organization, args, context) =>
+        checkedFilter(
+          context,
+          memberOf(organization.id, args),
           prisma.order.findMany({ ...query, where: ordersWhere(organization.id, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
-          assertMemberOf(context, organization.id, args.memberId),
-        ]);
-        return orders;
-      },
+        ),
       // Only when selected: one COUNT beside the page.
-      totalCount: async (organization, args, context) => {
-        const [count] = await Promise.all([
-          prisma.order.count({ where: ordersWhere(organization.id, args) }),
-          assertMemberOf(context, organization.id, args.memberId),
-        ]);
-        return count;
-      },
+      totalCount: (organization, args, context) =>
+        checkedFilter(context, memberOf(organization.id, args), prisma.order.count({ where: ordersWhere(organization.id, args) })),
     },
     {
       name: 'OrganizationOrdersConnection',

@@ -1,12 +1,10 @@
-import { createContextCache } from '@pothos/core';
 import type { Context } from '../../context.js';
 import { prisma } from '../../db/client.js';
-import { NotFoundError } from '../../domain/errors.js';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks.js';
 import type { WebhookDeliveryStatus } from '../../generated/prisma/enums.js';
 import { builder } from '../builder.js';
 import { totalCountField } from '../common/connections.js';
-import { decodeId } from '../common/ids.js';
+import { checkedFilter, decodeId } from '../common/ids.js';
 
 // Webhooks out (issue 14, API.md "Integrators"): endpoints and their deliveries, ADMINs only.
 
@@ -24,24 +22,16 @@ function deliveriesWhere(organizationId: string, args: { status?: WebhookDeliver
   };
 }
 
-/** Per request, the endpoint checks already made (the page and its totalCount share one). */
-const endpointChecks = createContextCache(() => new Map<string, Promise<void>>());
-
-/** NOT_FOUND on `endpointId` when it names no endpoint of the organization (deleted ones count). */
-function assertEndpointOf(context: Context, organizationId: string, endpointGlobalId: string | null | undefined): Promise<void> {
-  if (!endpointGlobalId) return Promise.resolve();
-  const endpointId = decodeId(endpointGlobalId, 'WebhookEndpoint', 'endpointId');
-  const checks = endpointChecks(context);
-  let check = checks.get(endpointId);
-  if (!check) {
-    check = prisma.webhookEndpoint
-      .count({ where: { id: endpointId, organizationId } })
-      .then((found) => {
-        if (found === 0) throw new NotFoundError('entity.webhookEndpoint', ['endpointId']);
-      });
-    checks.set(endpointId, check);
-  }
-  return check;
+/** When `endpointId` is given: it must name an endpoint of the organization (deleted ones count). */
+function endpointOf(organizationId: string, args: { endpointId?: string | null }) {
+  if (!args.endpointId) return null;
+  const endpointId = decodeId(args.endpointId, 'WebhookEndpoint', 'endpointId');
+  return {
+    key: `endpoint:${organizationId}:${endpointId}`,
+    entity: 'entity.webhookEndpoint' as const,
+    field: 'endpointId',
+    exists: async () => (await prisma.webhookEndpoint.count({ where: { id: endpointId, organizationId } })) > 0,
+  };
 }
 
 /** Rows of organisations the viewer is an ADMIN of: `node(id)` answers null for the others. */
@@ -162,21 +152,15 @@ builder.prismaObjectFields('Organization', (t) => ({
           description: "Only this endpoint's deliveries, deleted endpoints included (NOT_FOUND for an ID of no endpoint of the organization).",
         }),
       },
-      resolve: async (query, organization, args, context) => {
-        const [deliveries] = await Promise.all([
+      resolve: (query, organization, args, context) =>
+        checkedFilter(
+          context,
+          endpointOf(organization.id, args),
           prisma.webhookDelivery.findMany({ ...query, where: deliveriesWhere(organization.id, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
-          assertEndpointOf(context, organization.id, args.endpointId),
-        ]);
-        return deliveries;
-      },
+        ),
       // Only when selected: one COUNT beside the page.
-      totalCount: async (organization, args, context) => {
-        const [count] = await Promise.all([
-          prisma.webhookDelivery.count({ where: deliveriesWhere(organization.id, args) }),
-          assertEndpointOf(context, organization.id, args.endpointId),
-        ]);
-        return count;
-      },
+      totalCount: (organization, args, context) =>
+        checkedFilter(context, endpointOf(organization.id, args), prisma.webhookDelivery.count({ where: deliveriesWhere(organization.id, args) })),
     },
     {
       name: 'OrganizationWebhookDeliveriesConnection',
