@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type DocumentNode, GraphQLError, Kind, visit } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, Kind, visit } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -17,6 +17,7 @@ import { type Database, openDatabase } from './db/client.js';
 import { seedDemoData } from './demo/seed.js';
 import { DomainError } from './domain/errors.js';
 import { callerKey, type EventBus, openEvents, subscribeShared, watch } from './events/pubsub.js';
+import { sendSharedFrames, sharedPayload } from './events/shared-frames.js';
 import { startJobTimer } from './jobs/timer.js';
 import { configureWebhooks } from './webhooks/delivery.js';
 import { createMailer, getMailer, setMailer } from './mail/outbox.js';
@@ -286,6 +287,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     return clientAddressOf(request, typeof forwardedFor === 'string' ? forwardedFor : null, config.trustProxy);
   });
   const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, verifyClient: socketLimits.verifyClient });
+  wsServer.on('connection', (socket) => sendSharedFrames(socket));
   wsServer.on('connection', socketLimits.track);
   // Sockets opened with a login, so that a revoked or expired login closes them (4403, as
   // graphql-ws closes a refused connection_init).
@@ -333,6 +335,8 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
         }
       },
       execute: (args: any) => args.rootValue.execute(args),
+      // A shared group's result is serialised once for all its sockets (events/shared-frames.ts).
+      onNext: (_ctx, _id, _payload, _args, result) => sharedPayload(result as ExecutionResult),
       // Identical subscriptions (same document, variables, viewer and locale) run once per event
       // and every socket gets the same result: what lets one instance serve 10k lobby screens.
       // One that asks for the current state first runs on its own: a group already running has

@@ -3,6 +3,7 @@ import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { logger } from '../logger.js';
+import { shareResult } from './shared-frames.js';
 
 /** A session's seats or waitlist changed (or the session itself did). Published after commit. */
 export interface SessionChangedEvent {
@@ -549,6 +550,7 @@ class SubscriptionGroup {
       for (;;) {
         const { value, done } = await this.source.next();
         if (done || this.closed) break;
+        shareResult(value);
         for (const stream of this.streams) stream.push(value);
       }
     } catch (error) {

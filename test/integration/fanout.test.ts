@@ -3,6 +3,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { type ExecutionArgs, type ExecutionResult, parse } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import WebSocket from 'ws';
 import { prisma } from '../../src/db/client.js';
 import { publishSessionChanged, sessionChanged, subscribeShared } from '../../src/events/pubsub.js';
 import { startApp } from '../support/app.js';
@@ -292,6 +293,49 @@ describe('one instance, many subscribers', () => {
       }
     } finally {
       await Promise.all(clients.splice(0).map((each) => each.dispose()));
+      await app.close();
+    }
+  });
+});
+
+describe('one serialization per event', () => {
+  it('writes each socket of a shared subscription the same payload under its own id, as graphql-ws frames it', async () => {
+    const app = await startApp();
+    const sockets: WebSocket[] = [];
+    try {
+      const url = `ws://127.0.0.1:${await app.listen(0, '127.0.0.1')}/graphql`;
+      const catalogue = await createCatalogue(app);
+      const session = await scheduleSession(app, catalogue, { capacity: 4 });
+      const query = 'subscription FanoutFrames($filter: SessionFilter!) { sessionAvailability(filter: $filter) { seatsLeft session { id } } }';
+      // Raw sockets, so that the very text each one receives is seen; ids of the clients' choosing.
+      const raw = async (id: string) => {
+        const socket = new WebSocket(url, 'graphql-transport-ws');
+        sockets.push(socket);
+        const messages: string[] = [];
+        socket.on('message', (data) => messages.push(String(data)));
+        await new Promise((resolve) => socket.once('open', resolve));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+        await expect.poll(() => messages.length).toBe(1);
+        socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables: { filter: { ids: [session.id] } } } }));
+        return messages;
+      };
+      const ids = ['first', 'a "quoted" id'];
+      const received = await Promise.all(ids.map(raw));
+      await settle();
+      publishSessionChanged(
+        sessionChanged({
+          id: decodeGlobalID(session.id).id,
+          organizationId: decodeGlobalID(catalogue.organization.id).id,
+          venueId: decodeGlobalID(catalogue.venue.id).id,
+          activityId: decodeGlobalID(catalogue.activity.id).id,
+          startsAt: new Date(session.startsAt),
+        }),
+      );
+      for (const messages of received) await expect.poll(() => messages.length).toBe(2);
+      const payload = { data: { sessionAvailability: { seatsLeft: 4, session: { id: session.id } } } };
+      received.forEach((messages, k) => expect(messages[1]).toBe(JSON.stringify({ id: ids[k], type: 'next', payload })));
+    } finally {
+      for (const socket of sockets) socket.close();
       await app.close();
     }
   });
