@@ -112,6 +112,19 @@ async function buildContext(seed: ContextSeed, clock: Clock, rules: ContextRules
   }
 }
 
+/** Headers read from a WebSocket upgrade after it (the context of each subscription, the limits). */
+const UPGRADE_HEADERS = ['authorization', 'cookie', 'origin', 'host', 'accept-language', 'x-forwarded-for'] as const;
+
+/** What is read of an upgrade request once the socket is open, without the request itself. */
+function upgradeFacts(request: IncomingMessage): IncomingMessage {
+  const headers: Record<string, string | string[]> = {};
+  for (const name of UPGRADE_HEADERS) {
+    const value = request.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  return { headers, socket: { remoteAddress: request.socket.remoteAddress } } as unknown as IncomingMessage;
+}
+
 /**
  * Business errors are typed results in mutations, and translated GraphQL errors elsewhere (see
  * translate-errors.ts). One reaching this point anyway (e.g. a subscription's setup) keeps its code.
@@ -322,6 +335,9 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
         (ctx.extra.socket as unknown as WebSocket).once('close', () => wsConnections.delete(ctx));
         try {
           const context = await buildContext({ connectionParams: ctx.connectionParams, extra: ctx.extra }, clock, contextRules);
+          // The socket's life long, only a few headers and the address are read again: the upgrade
+          // request itself (headers, raw headers, parser state) need not stay with every socket.
+          (ctx.extra as { request: IncomingMessage }).request = upgradeFacts(ctx.extra.request);
           const { viewer } = context;
           if (viewer?.sessionId) {
             const socket = ctx.extra.socket as unknown as WebSocket;
