@@ -133,8 +133,11 @@ describe('the embedded default (no DATABASE_URL, no REDIS_URL)', () => {
     const adult = viewer.beneficiaries.find((b) => b.firstName === 'Camille')!;
     expect(viewer.entitlements.length).toBe(8); // what `memberHolds` lists in src/demo/seed.ts
     const organizationId = (mine.data?.organization as { id: string }).id;
-    const schedule = await post(first.port, `{ sessions(filter: { organizationId: "${organizationId}" }, first: 1) { edges { node { id seatsLeft } } } }`);
-    const session = (schedule.data?.sessions as { edges: { node: { id: string; seatsLeft: number } }[] }).edges[0]!.node;
+    // Relations load by JOIN (lateral joins and JSON aggregation): PGlite answers them too.
+    const schedule = await post(first.port, `{ sessions(filter: { organizationId: "${organizationId}" }, first: 1) { edges { node { id seatsLeft activity { name } venue { name } } } } }`);
+    const session = (schedule.data?.sessions as { edges: { node: { id: string; seatsLeft: number; activity: { name: string }; venue: { name: string } } }[] }).edges[0]!.node;
+    expect(session.activity.name).not.toBe('');
+    expect(session.venue.name).not.toBe('');
     const booked = await post(
       first.port,
       `mutation { bookSession(input: { sessionId: "${session.id}", beneficiaryId: "${adult.id}" }) { __typename ... on BookSessionSuccess { booking { session { seatsLeft } entitlement { creditsRemaining } } } } }`,
