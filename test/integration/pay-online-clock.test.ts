@@ -1,17 +1,14 @@
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.js';
 import { execute, success } from '../support/app.js';
 import { clockApp, testClock } from '../support/clock.js';
-import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
+import { postStripeEvent, startFakeStripe, stripeEvent, TEST_WEBHOOK_SECRET, type FakeStripe } from '../support/fake-stripe.js';
 import { addBeneficiary, createCatalogue, createMember, memberWithCredits } from '../support/factories.js';
 
 // An online hold of a priced session that is not paid in time (SPEC §11): at `paymentHoldUntil`
 // the booking is EXPIRED, its seat freed and handed to the waitlist, its order cancelled; a card
 // payment that succeeds after that is refunded. Driven by the test clock.
 
-const WEBHOOK_SECRET = 'whsec_test';
-const signer = new Stripe('sk_test_x');
 
 let fake: FakeStripe;
 beforeAll(async () => {
@@ -22,7 +19,7 @@ afterAll(async () => {
 });
 const app = clockApp('payhold', {
   stripeSecretKey: 'sk_test_x',
-  stripeWebhookSecret: WEBHOOK_SECRET,
+  stripeWebhookSecret: TEST_WEBHOOK_SECRET,
   get stripeApiBase() {
     return fake.url;
   },
@@ -118,23 +115,8 @@ describe('an unpaid online hold', () => {
     // The member paid anyway, too late: the money goes back.
     const intentId = held.clientSecret!.split('_secret_')[0]!;
     const intent = fake.transition(intentId, 'succeeded');
-    const payload = JSON.stringify({
-      id: `evt_${Math.random().toString(36).slice(2)}`,
-      object: 'event',
-      api_version: '2026-10-28.endive',
-      created: Math.floor(Date.now() / 1000),
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      type: 'payment_intent.succeeded',
-      data: { object: intent },
-    });
     const port = await app().listen(0, '127.0.0.1');
-    const response = await fetch(`http://127.0.0.1:${port}/webhooks/stripe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) },
-      body: payload,
-    });
+    const response = await postStripeEvent(`http://127.0.0.1:${port}/webhooks/stripe`, stripeEvent('payment_intent.succeeded', intent));
     expect(response.status).toBe(200);
     await advanceTo(booked.plus({ minutes: 31 }));
     expect([...fake.refunds.values()].filter((refund) => refund.payment_intent === intentId).map((refund) => refund.amount)).toEqual([2_000]);

@@ -1,11 +1,10 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { execute, httpRequest, startApp, success } from '../support/app.js';
-import { startFakeStripe, type FakePaymentIntent, type FakeStripe } from '../support/fake-stripe.js';
+import { postStripeEvent, startFakeStripe, stripeEvent, TEST_WEBHOOK_SECRET, type FakePaymentIntent, type FakeStripe } from '../support/fake-stripe.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { runDueJobs } from '../../src/jobs/worker.js';
 import { addBeneficiary, createCatalogue, createMember, memberWithCredits, scheduleSession } from '../support/factories.js';
@@ -14,8 +13,6 @@ import { addBeneficiary, createCatalogue, createMember, memberWithCredits, sched
 // stand-in, with signed webhooks: the seat is held while the member pays, and only the webhook
 // confirms the booking.
 
-const WEBHOOK_SECRET = 'whsec_test';
-const signer = new Stripe('sk_test_x');
 const ROUNDS = Number(process.env.RACE_REPEAT ?? 10);
 
 let fake: FakeStripe;
@@ -24,7 +21,7 @@ let url: string;
 let webhookUrl: string;
 beforeAll(async () => {
   fake = await startFakeStripe();
-  app = await startApp({ stripeSecretKey: 'sk_test_x', stripeWebhookSecret: WEBHOOK_SECRET, stripeApiBase: fake.url });
+  app = await startApp({ stripeSecretKey: 'sk_test_x', stripeWebhookSecret: TEST_WEBHOOK_SECRET, stripeApiBase: fake.url });
   const port = await app.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${port}/graphql`;
   webhookUrl = `http://127.0.0.1:${port}/webhooks/stripe`;
@@ -56,21 +53,8 @@ const Cancel = graphql(`
 
 const raw = (globalId: string) => decodeGlobalID(globalId).id;
 
-async function postSucceeded(intent: FakePaymentIntent): Promise<Response> {
-  const event = {
-    id: `evt_${Math.random().toString(36).slice(2)}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type: 'payment_intent.succeeded',
-    data: { object: intent },
-  };
-  const payload = JSON.stringify(event);
-  const signature = signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-  return fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+function postSucceeded(intent: FakePaymentIntent): Promise<Response> {
+  return postStripeEvent(webhookUrl, stripeEvent('payment_intent.succeeded', intent));
 }
 
 async function pricedSession(capacity = 5, startsInHours = 48) {

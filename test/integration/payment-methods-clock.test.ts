@@ -1,20 +1,17 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { DateTime } from 'luxon';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import { graphql } from '../gql/index.js';
 import { execute, success } from '../support/app.js';
 import { clockApp, testClock } from '../support/clock.js';
-import { startFakeStripe, type FakePaymentIntent, type FakeStripe } from '../support/fake-stripe.js';
+import { postStripeEvent, startFakeStripe, stripeEvent, TEST_WEBHOOK_SECRET, type FakePaymentIntent, type FakeStripe } from '../support/fake-stripe.js';
 import { addBeneficiary, createCatalogue, createMember, createOffer, type TestMember } from '../support/factories.js';
 
 // "Mes infos de paiement" (issue 12): a member removes a saved card; it is detached at Stripe, and
 // the subscription that renewed with it is no longer charged automatically: its next renewal,
 // run by the renewal job at the period boundary under the test clock, stays due at the desk.
 
-const WEBHOOK_SECRET = 'whsec_test';
-const signer = new Stripe('sk_test_x');
 
 let fake: FakeStripe;
 beforeAll(async () => {
@@ -25,7 +22,7 @@ afterAll(async () => {
 });
 const app = clockApp('paymethods', {
   stripeSecretKey: 'sk_test_x',
-  stripeWebhookSecret: WEBHOOK_SECRET,
+  stripeWebhookSecret: TEST_WEBHOOK_SECRET,
   get stripeApiBase() {
     return fake.url;
   },
@@ -88,24 +85,8 @@ const Record = graphql(`
 let port: number | undefined;
 
 async function postSucceeded(intent: FakePaymentIntent): Promise<void> {
-  const event = {
-    id: `evt_${Math.random().toString(36).slice(2)}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type: 'payment_intent.succeeded',
-    data: { object: intent },
-  };
-  const payload = JSON.stringify(event);
   port ??= await app().listen(0, '127.0.0.1');
-  const response = await fetch(`http://127.0.0.1:${port}/webhooks/stripe`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) },
-    body: payload,
-  });
+  const response = await postStripeEvent(`http://127.0.0.1:${port}/webhooks/stripe`, stripeEvent('payment_intent.succeeded', intent));
   expect(response.status).toBe(200);
 }
 

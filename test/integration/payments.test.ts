@@ -1,5 +1,4 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import { transaction } from '../../src/db/transaction.js';
@@ -10,14 +9,12 @@ import { chargeRenewal, refundOnlinePayment } from '../../src/services/order/pay
 import { crossPeriodBoundary } from '../../src/services/credit/subscriptions.js';
 import { graphql } from '../gql/index.js';
 import { execute, startApp, success } from '../support/app.js';
-import { startFakeStripe, type FakePaymentIntent, type FakeStripe } from '../support/fake-stripe.js';
+import { postStripeEvent, startFakeStripe, stripeEvent, TEST_WEBHOOK_SECRET, type FakeStripe } from '../support/fake-stripe.js';
 import { addBeneficiary, createCatalogue, createMember, createOffer, type TestMember } from '../support/factories.js';
 
 // Online payment (SPEC §7, issue 5) against a local Stripe-compatible server, with real webhook
 // signatures. The signed webhook is the only thing that marks an online payment succeeded.
 
-const WEBHOOK_SECRET = 'whsec_test';
-const signer = new Stripe('sk_test_x');
 
 let fake: FakeStripe;
 let app: App;
@@ -27,7 +24,7 @@ let noKeyApp: App;
 
 beforeAll(async () => {
   fake = await startFakeStripe();
-  app = await startApp({ stripeSecretKey: 'sk_test_x', stripeWebhookSecret: WEBHOOK_SECRET, stripeApiBase: fake.url });
+  app = await startApp({ stripeSecretKey: 'sk_test_x', stripeWebhookSecret: TEST_WEBHOOK_SECRET, stripeApiBase: fake.url });
   const port = await app.listen(0, '127.0.0.1');
   webhookUrl = `http://127.0.0.1:${port}/webhooks/stripe`;
   noKeyApp = await startApp();
@@ -123,28 +120,9 @@ async function orderOf(buyer: TestMember, id: string) {
   return node;
 }
 
-function stripeEvent(type: string, intent: FakePaymentIntent, eventId = `evt_${Math.random().toString(36).slice(2)}`) {
-  return {
-    id: eventId,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object: intent },
-  };
-}
-
-async function postEvent(event: object, secret = WEBHOOK_SECRET, tamper?: (payload: string) => string): Promise<Response> {
-  const payload = JSON.stringify(event);
-  const signature = signer.webhooks.generateTestHeaderString({ payload, secret });
-  return fetch(webhookUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-    body: tamper ? tamper(payload) : payload,
-  });
+/** POSTs a Stripe event to the server, signed (with another secret, or altered after signing, when asked). */
+function postEvent(event: object, secret?: string, tamper?: (payload: string) => string): Promise<Response> {
+  return postStripeEvent(webhookUrl, event, { secret, tamper });
 }
 
 async function grants(orderUuid: string): Promise<number> {
@@ -232,7 +210,7 @@ describe('card payments', () => {
     const event = stripeEvent('payment_intent.succeeded', fake.transition(started.intentId, 'succeeded'));
 
     expect((await postEvent(event, 'whsec_wrong')).status).toBe(400);
-    expect((await postEvent(event, WEBHOOK_SECRET, (payload) => payload.replace('"amount":17000', '"amount":1'))).status).toBe(400);
+    expect((await postEvent(event, TEST_WEBHOOK_SECRET, (payload) => payload.replace('"amount":17000', '"amount":1'))).status).toBe(400);
     const unsigned = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
     expect(unsigned.status).toBe(400);
 

@@ -6,7 +6,7 @@ import { graphql } from '../gql/index.js';
 import { pdfText } from '../support/pdf.js';
 import { execute, request, success } from '../support/app.js';
 import { clockApp, ms, paris, testClock } from '../support/clock.js';
-import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
+import { startFakeStripe, TEST_WEBHOOK_SECRET, type FakeStripe } from '../support/fake-stripe.js';
 import { subscribe, wsClient } from '../support/ws.js';
 import {
   addBeneficiary,
@@ -27,7 +27,6 @@ import {
 // can pass; it stays within an hour of the real time, before every session the tests schedule.
 
 // Stripe is the local stand-in, for the seats held while paying online (pay-per-session).
-const WEBHOOK_SECRET = 'whsec_test';
 let fake: FakeStripe;
 beforeAll(async () => {
   fake = await startFakeStripe();
@@ -37,7 +36,7 @@ afterAll(async () => {
 });
 const server = clockApp('personal', {
   stripeSecretKey: 'sk_test_x',
-  stripeWebhookSecret: WEBHOOK_SECRET,
+  stripeWebhookSecret: TEST_WEBHOOK_SECRET,
   get stripeApiBase() {
     return fake.url;
   },

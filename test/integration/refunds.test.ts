@@ -1,20 +1,17 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/db/client.js';
 import { renderEmail } from '../../src/mail/templates.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { execute, startApp, success } from '../support/app.js';
-import { startFakeStripe, type FakePaymentIntent, type FakeStripe } from '../support/fake-stripe.js';
+import { postStripeEvent, startFakeStripe, stripeEvent, TEST_WEBHOOK_SECRET, type FakeStripe } from '../support/fake-stripe.js';
 import { addBeneficiary, book, createCatalogue, createMember, createOffer, scheduleSession } from '../support/factories.js';
 
 // Staff corrections (issue 12, SPEC §11; 004): refundOrder gives back part or all of a paid order,
 // to its methods (Stripe for card, recorded for the desk) or as a credit note, takes the credits
 // back, and never gives back more than was paid, even when refunds race each other or a withdrawal.
 
-const WEBHOOK_SECRET = 'whsec_test';
-const signer = new Stripe('sk_test_x');
 
 let fake: FakeStripe;
 let app: App;
@@ -24,7 +21,7 @@ let noKeyApp: App;
 
 beforeAll(async () => {
   fake = await startFakeStripe();
-  app = await startApp({ stripeSecretKey: 'sk_test_x', stripeWebhookSecret: WEBHOOK_SECRET, stripeApiBase: fake.url });
+  app = await startApp({ stripeSecretKey: 'sk_test_x', stripeWebhookSecret: TEST_WEBHOOK_SECRET, stripeApiBase: fake.url });
   const port = await app.listen(0, '127.0.0.1');
   webhookUrl = `http://127.0.0.1:${port}/webhooks/stripe`;
   noKeyApp = await startApp();
@@ -114,25 +111,8 @@ const MyCredits = graphql(`
 
 type Catalogue = Awaited<ReturnType<typeof createCatalogue>>;
 
-function stripeEvent(type: string, intent: FakePaymentIntent) {
-  return {
-    id: `evt_${Math.random().toString(36).slice(2)}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object: intent },
-  };
-}
-
 async function postEvent(event: object): Promise<void> {
-  const payload = JSON.stringify(event);
-  const signature = signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-  const response = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
-  expect(response.status).toBe(200);
+  expect((await postStripeEvent(webhookUrl, event)).status).toBe(200);
 }
 
 /**

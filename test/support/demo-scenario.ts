@@ -3,13 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DateTime } from 'luxon';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { DEMO_ACCOUNT } from '../../src/demo/seed.js';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { execute, startApp, success } from './app.js';
-import { startFakeStripe, type FakePaymentIntent, type FakeStripe } from './fake-stripe.js';
+import { postStripeEvent, startFakeStripe, stripeEvent, type FakePaymentIntent, type FakeStripe } from './fake-stripe.js';
 import { createDatabase, databaseUrl, dropDatabase } from './global-setup.js';
 
 // Scenario tests of the demo organisations (test/scenarios, issue 11 point 7): a server with the
@@ -20,7 +19,6 @@ import { createDatabase, databaseUrl, dropDatabase } from './global-setup.js';
 // copy of the run's migrated template (global-setup.ts), so each file pays only for the demo seed.
 
 const WEBHOOK_SECRET = 'whsec_demo_scenarios';
-const signer = new Stripe('sk_test_x');
 
 export interface DemoScenario {
   app: () => App;
@@ -73,26 +71,8 @@ export function demoScenarioApp(prefix: string): DemoScenario {
     url: () => `${origin}/graphql`,
     origin: () => origin,
     dataDir,
-    stripeEvent: async (type, intent) => {
-      const payload = JSON.stringify({
-        id: `evt_${randomUUID().replaceAll('-', '')}`,
-        object: 'event',
-        api_version: '2026-10-28.endive',
-        created: Math.floor(Date.now() / 1000),
-        livemode: false,
-        pending_webhooks: 1,
-        request: { id: null, idempotency_key: null },
-        type,
-        data: { object: intent },
-      });
-      const signature = signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-      const response = await fetch(`${origin}/webhooks/stripe`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-        body: payload,
-      });
-      return response.status;
-    },
+    stripeEvent: async (type, intent) =>
+      (await postStripeEvent(`${origin}/webhooks/stripe`, stripeEvent(type, intent), { secret: WEBHOOK_SECRET })).status,
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
 
 // A small Stripe-compatible HTTP server for tests (Stripe's servers are unreachable here): the few
 // endpoints the project uses, form-encoded requests as the official SDK sends them, Stripe-shaped
@@ -235,4 +236,39 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The signing secret the test servers give `/webhooks/stripe` (`stripeWebhookSecret`). */
+export const TEST_WEBHOOK_SECRET = 'whsec_test';
+
+/** Signs as Stripe does: the official SDK's own test header (no request is made with this key). */
+const signer = new Stripe('sk_test_x');
+
+/** A Stripe event of `type` around `object`, shaped as Stripe sends it. */
+export function stripeEvent<T extends object>(type: string, object: T) {
+  return {
+    id: `evt_${randomBytes(8).toString('hex')}`,
+    object: 'event' as const,
+    api_version: '2026-10-28.endive',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: { object },
+  };
+}
+
+/**
+ * POSTs `event` to a server's `/webhooks/stripe` (`url`), signed with `secret` as Stripe signs;
+ * `tamper` changes the body after it was signed.
+ */
+export function postStripeEvent(
+  url: string,
+  event: object,
+  { secret = TEST_WEBHOOK_SECRET, tamper }: { secret?: string; tamper?: (payload: string) => string } = {},
+): Promise<Response> {
+  const payload = JSON.stringify(event);
+  const signature = signer.webhooks.generateTestHeaderString({ payload, secret });
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: tamper ? tamper(payload) : payload });
 }
