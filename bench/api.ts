@@ -26,12 +26,12 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createDatabase, databaseUrl, dropDatabase } from '../test/support/global-setup.js';
 import { SqlStatementCounter } from '../test/support/sql-statement-counter.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const env = process.env;
-const ADMIN_URL = env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const int = (name: string, fallback: number) => {
   const value = Number(env[name] ?? fallback);
@@ -58,23 +58,6 @@ const BENEFICIARIES = MEMBERS * BENEFICIARIES_PER_MEMBER;
 
 if (RACE_MEMBERS > MEMBERS) throw new Error('BENCH_RACE_MEMBERS must not exceed BENCH_MEMBERS');
 if (SPREAD_BOOKINGS > BENEFICIARIES * SPREAD_SESSIONS) throw new Error('BENCH_SPREAD_BOOKINGS exceeds one booking per beneficiary and session');
-
-// ── database ────────────────────────────────────────────────────────────────────────────────
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 // ── the server, as `npm start` starts it ─────────────────────────────────────────────────────
 interface Server {
@@ -531,8 +514,8 @@ const spreadRounds = Math.ceil(SPREAD_BOOKINGS / BENEFICIARIES);
 /** Credits each beneficiary needs: warm-up, counts, hot, spread (once per pad size), races. */
 const CREDITS = 2 + 2 + hotSessions + spreadRounds * Math.max(1, PAD.length) + RACES + 10;
 
-const databaseName = `bench_api_${process.pid}_${Date.now().toString(36)}`;
-await admin(`CREATE DATABASE "${databaseName}"`);
+// A throwaway database on TEST_DATABASE_ADMIN_URL's server, as the tests make them.
+const databaseName = await createDatabase('bench_api');
 const url = databaseUrl(databaseName);
 const results: { measures: Measure[]; counts: Record<string, { perRequest: number; example: string[] }>; growth: Measure[] } = {
   measures: [],
@@ -648,7 +631,7 @@ try {
   if (server) await stopServer(server);
   if (counter) await counter.close();
   agent.destroy();
-  if (!env.KEEP_BENCH_DATABASE) await admin(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+  if (!env.KEEP_BENCH_DATABASE) await dropDatabase(databaseName);
 }
 
 function print(title: string, rows: Partial<Measure>[]) {

@@ -29,9 +29,9 @@ import { type Client, createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { openEvents, publishSessionChanged, sessionChanged } from '../src/events/pubsub.js';
+import { createDatabase, databaseUrl, dropDatabase } from '../test/support/global-setup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Number);
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'naive,fanout,shared,floor').split(',') as Variant[];
@@ -71,22 +71,6 @@ function openFilesLimit(): number {
 
 // ---------------------------------------------------------------------------------------------
 // Database and server processes
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 interface Memory {
   heapUsed: number;
@@ -350,12 +334,11 @@ async function main() {
   console.log(`live seats benchmark: sizes ${SIZES.join(', ')}; paths ${VARIANTS.join(', ')}; ${cpus().length} cores; open files limit ${limit}`);
 
   let server: ServerProcess | undefined;
-  const name = `booking_bench_${process.pid}_${Date.now().toString(36)}`;
-  await admin(`CREATE DATABASE "${name}"`);
+  const name = await createDatabase('booking_bench');
   // Ctrl-C: no server or database left behind.
   process.once('SIGINT', () => {
     server?.child.kill('SIGKILL');
-    admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => process.exit(130));
+    dropDatabase(name).finally(() => process.exit(130));
   });
   const env = { DATABASE_URL: databaseUrl(name), REDIS_URL: REDIS_URL };
   const events = openEvents(REDIS_URL);
@@ -454,7 +437,7 @@ async function main() {
     if (server) await server.stop();
     await db.end().catch(() => {});
     await events.close();
-    if (!process.env.KEEP_BENCH_DATABASE) await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    if (!process.env.KEEP_BENCH_DATABASE) await dropDatabase(name);
   }
 
   printTable(rows);
