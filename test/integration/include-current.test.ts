@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
-import { startApp } from '../support/app.js';
 import { book, createCatalogue, memberWithCredits, scheduleSession } from '../support/factories.js';
-import { subscribe, wsClient } from '../support/ws.js';
+import { listeningApp, subscribe, type ListeningApp } from '../support/ws.js';
 
 // sessionAvailability(includeCurrent: true) (issue 14): a lobby screen that (re)connects gets the
 // current seats of the sessions it watches at once, then every change, over a real socket.
@@ -23,22 +21,14 @@ const Availability = graphql(`
 `);
 
 let app: App;
-let url: string;
-const clients: Client[] = [];
+let server: ListeningApp;
 beforeAll(async () => {
-  app = await startApp();
-  url = `ws://127.0.0.1:${await app.listen(0, '127.0.0.1')}/graphql`;
+  server = await listeningApp();
+  app = server.app;
 });
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
-  await app.close();
-});
+afterAll(() => server.close());
 
-function client() {
-  const created = wsClient(url);
-  clients.push(created);
-  return created;
-}
+const client = () => server.client();
 
 describe('sessionAvailability with includeCurrent', () => {
   it('sends the current seats of every watched session at once, by start time, then a booking as a change', async () => {

@@ -1,10 +1,8 @@
-import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
-import { startApp } from '../support/app.js';
 import { createCatalogue, createMember, scheduleSession } from '../support/factories.js';
-import { subscribe, wsClient } from '../support/ws.js';
+import { listeningApp, subscribe, type ListeningApp } from '../support/ws.js';
 
 const Availability = graphql(`
   subscription SubscriptionsAvailability($filter: SessionFilter!) {
@@ -24,22 +22,14 @@ const ViewerOverWs = graphql(`
 `);
 
 let app: App;
-let url: string;
-const clients: Client[] = [];
+let server: ListeningApp;
 beforeAll(async () => {
-  app = await startApp();
-  url = `ws://127.0.0.1:${await app.listen(0, '127.0.0.1')}/graphql`;
+  server = await listeningApp();
+  app = server.app;
 });
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
-  await app.close();
-});
+afterAll(() => server.close());
 
-function client(token?: string) {
-  const created = wsClient(url, token);
-  clients.push(created);
-  return created;
-}
+const client = (token?: string) => server.client(token);
 
 describe('sessionAvailability over graphql-ws (through Redis)', () => {
   it('pushes the seats of a session scheduled at the watched venue, without any login', async () => {

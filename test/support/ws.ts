@@ -2,6 +2,9 @@ import { print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { Config } from '../../src/config.js';
+import type { App } from '../../src/server.js';
+import { startApp } from './app.js';
 
 export function wsClient(url: string, token?: string): Client {
   return createClient({
@@ -53,6 +56,33 @@ export function subscribe<TResult, TVariables extends Record<string, unknown>>(
         });
       }
       return received;
+    },
+  };
+}
+
+/** A test server listening on an ephemeral port, with the graphql-ws clients opened to it. */
+export interface ListeningApp {
+  app: App;
+  /** Opens a client (logged in with `token`), disposed by `close`. */
+  client(token?: string): Client;
+  /** Disposes the clients, then closes the server. */
+  close(): Promise<void>;
+}
+
+export async function listeningApp(overrides: Partial<Config> = {}): Promise<ListeningApp> {
+  const app = await startApp(overrides);
+  const url = `ws://127.0.0.1:${await app.listen(0, '127.0.0.1')}/graphql`;
+  const clients: Client[] = [];
+  return {
+    app,
+    client(token) {
+      const created = wsClient(url, token);
+      clients.push(created);
+      return created;
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await app.close();
     },
   };
 }
