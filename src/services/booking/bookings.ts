@@ -36,6 +36,7 @@ import { holdLiveMember, isCoachOfSession, isStaff, joinOrganization, requireOwn
 import { insertUnique } from '../errors.js';
 import { appendEntry, loadCreditLot, lockEntitlement, lockEntitlements, returnCredit } from '../credit/ledger.js';
 import {
+  announceBooking,
   changed,
   freeSeat,
   loadSession,
@@ -203,14 +204,7 @@ async function bookSeat(
       });
       return { booking: created, order };
     }
-    await notifyMember(tx, beneficiary.memberId, {
-      organizationId: session.organizationId,
-      template: 'booking-confirmed',
-      payload: { bookingId: created.id, beneficiary: beneficiary.firstName, ...sessionSummary(session) },
-      dedupeKey: `booking-confirmed:${created.id}`,
-      at: now,
-    });
-    await emitEvent(tx, bookingEvent('booking.created', created, now));
+    await announceBooking(tx, created, beneficiary.firstName, session, now);
     return { booking: created, order };
   });
   changed(session)();

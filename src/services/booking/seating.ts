@@ -4,8 +4,10 @@ import { bookingBlocker } from '../../domain/booking.js';
 import { chooseCredits, lotFit } from '../../domain/credits.js';
 import { NoCreditError, NotEligibleError, NotFoundError, SessionFullError, SessionNotBookableError } from '../../domain/errors.js';
 import { publishSessionChanged, sessionChanged } from '../../events/pubsub.js';
-import type { Entitlement } from '../../generated/prisma/client.js';
+import type { Booking, Entitlement } from '../../generated/prisma/client.js';
 import { loadCreditLots, lockEntitlements } from '../credit/ledger.js';
+import { bookingEvent, emitEvent } from '../integration/webhook-events.js';
+import { notifyMember } from '../notifications.js';
 
 // Seats and credits as bookings and the waitlist take and free them. Every use case that changes
 // a session's bookings or waitlist locks the session row first (sessions by id, then bookings,
@@ -104,6 +106,21 @@ export async function takeCredit(
 
 
 export type SessionWithRules = Awaited<ReturnType<typeof loadSession>>;
+
+/**
+ * A confirmed booking's effects, in its transaction: the member's confirmation email and the
+ * `booking.created` event (booked at once, or once its online payment succeeded).
+ */
+export async function announceBooking(tx: Tx, booking: Booking, beneficiaryFirstName: string, session: SessionWithRules, now: Date): Promise<void> {
+  await notifyMember(tx, booking.memberId, {
+    organizationId: booking.organizationId,
+    template: 'booking-confirmed',
+    payload: { bookingId: booking.id, beneficiary: beneficiaryFirstName, ...sessionSummary(session) },
+    dedupeKey: `booking-confirmed:${booking.id}`,
+    at: now,
+  });
+  await emitEvent(tx, bookingEvent('booking.created', booking, now));
+}
 
 export function sessionSummary(session: SessionWithRules) {
   return {

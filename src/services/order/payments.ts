@@ -5,9 +5,7 @@ import { transaction, type Tx } from '../../db/transaction.js';
 import { NotFoundError, OnlinePaymentUnavailableError, RegistrationNotVerifiedError, ValidationError } from '../../domain/errors.js';
 import { amountDue, PAYABLE_STATUSES } from '../../domain/orders.js';
 import type { Booking, DueJob, Order, Payment } from '../../generated/prisma/client.js';
-import { lockSessions, sessionSummary, sessionWithRules } from '../booking/seating.js';
-import { notifyMember } from '../notifications.js';
-import { bookingEvent, emitEvent } from '../integration/webhook-events.js';
+import { announceBooking, lockSessions, sessionWithRules } from '../booking/seating.js';
 import type { SavedPaymentMethodType } from '../../generated/prisma/enums.js';
 import { logger } from '../../logger.js';
 import { getStripeClient, type StripeClient, stripeCurrency } from '../../payments/stripe.js';
@@ -220,14 +218,7 @@ async function confirmPaidHold(tx: Tx, order: Order, now: Date): Promise<void> {
   const confirmed = await tx.booking.update({ where: { id: booking.id }, data: { status: 'CONFIRMED', paymentHoldUntil: null } });
   const session = await tx.session.findUniqueOrThrow({ where: { id: booking.sessionId }, include: sessionWithRules });
   const beneficiary = await tx.beneficiary.findUniqueOrThrow({ where: { id: booking.beneficiaryId }, select: { firstName: true } });
-  await notifyMember(tx, booking.memberId, {
-    organizationId: booking.organizationId,
-    template: 'booking-confirmed',
-    payload: { bookingId: booking.id, beneficiary: beneficiary.firstName, ...sessionSummary(session) },
-    dedupeKey: `booking-confirmed:${booking.id}`,
-    at: now,
-  });
-  await emitEvent(tx, bookingEvent('booking.created', confirmed, now));
+  await announceBooking(tx, confirmed, beneficiary.firstName, session, now);
 }
 
 async function savedMethodDetails(stripe: StripeClient, intent: Stripe.PaymentIntent): Promise<SavedMethodDetails | null> {
