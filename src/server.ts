@@ -8,7 +8,7 @@ import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { bearer, configureTokens } from './auth/tokens.js';
 import { openRateLimits, type RateLimits } from './auth/rate-limits.js';
 import { configureCookies, LOGIN_COOKIE, loginCookieOf, upgradeOriginMayUseCookie, useCookieCsrfPrevention } from './auth/cookies.js';
-import { viewerFromToken, validLogins } from './services/member/auth-sessions.js';
+import { keepValidLogins, viewerFromToken, validLogins } from './services/member/auth-sessions.js';
 import { configureLinks } from './links.js';
 import { type Clock, systemClock, TestClock } from './clock.js';
 import type { Config } from './config.js';
@@ -190,6 +190,8 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   // Online payment (issue 5): null without STRIPE_SECRET_KEY, and card payments answer so.
   const stripe = createStripeClient(config);
   if (stripe) setStripeClient(stripe);
+  // Logins found valid are kept for a few seconds, dropped by every revocation (auth-sessions.ts).
+  const stopKeepingLogins = keepValidLogins();
   const rateLimits: RateLimits = openRateLimits(config.rateLimits, config.redisUrl);
   await rateLimits.ready();
   const contextRules: ContextRules = { trustProxy: config.trustProxy, cookieOrigins: [new URL(config.publicUrl).origin, ...config.corsOrigins] };
@@ -415,6 +417,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       await jobs?.stop();
       clearInterval(loginCheck);
       stopWatchingRevocations();
+      stopKeepingLogins();
       rateLimits.close();
       if (getMailer() === mail) setMailer(null);
       if (stripe && getStripeClient() === stripe) setStripeClient(null);

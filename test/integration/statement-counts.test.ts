@@ -11,15 +11,20 @@ import { SqlStatementCounter } from '../support/sql-statement-counter.js';
 // database. A change that adds a statement to one of them fails here: make it cheaper, or change
 // the pinned number on purpose and say why in the commit.
 
+// A member's login row is read by their first request only: the instance keeps it valid for a few
+// seconds, until a revocation (src/services/member/auth-sessions.ts). The counts below are a
+// member's usual request, made moments after another; `bookSessionFirstRequest` is a fresh login's.
 const PINNED = {
-  bookSession: 3,
-  // The fast path (cancel_booking_with_credit): the viewer's session, one read, one call. Was 22.
-  cancelBooking: 3,
+  // The fast path: one read (booking_context), one call (book_session_with_credit). Was 21.
+  bookSession: 2,
+  bookSessionFirstRequest: 3,
+  // The fast path (cancel_booking_with_credit): one read, one call. Was 22.
+  cancelBooking: 2,
   // + 1 for the webhook outbox (issue 14): one INSERT … SELECT per event, that writes nothing
   // when no endpoint listens (booking.created and waitlist.offer_claimed). Was 36 before Prisma
   // loaded relations by JOIN (the relationJoins preview feature): the offer with its entry and
   // the session with its rules are one statement each.
-  claimWaitlistOffer: 30,
+  claimWaitlistOffer: 29,
   // One statement: the page with its activities, venues and coaches joined (was 4, one a relation).
   schedule20: 1,
   schedule200: 1,
@@ -41,6 +46,16 @@ const Book = graphql(`
     bookSession(input: $input) {
       __typename
       ... on BookSessionSuccess { booking { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const LogIn = graphql(`
+  mutation CountedLogIn($input: LogInInput!) {
+    logIn(input: $input) {
+      __typename
+      ... on LogInSuccess { token }
       ... on Error { code message }
     }
   }
@@ -139,6 +154,19 @@ describe('SQL statements per request (counted on the wire)', () => {
     const result = await counted(() => execute(app, Book, { input: { sessionId: session.id, beneficiaryId: member.beneficiaryId } }, { token: member.token }));
     expect(success(result.answer.bookSession, 'BookSessionSuccess').booking.status).toBe('CONFIRMED');
     expectStatements('bookSession', result);
+  });
+
+  it('bookSession as the first request of a login: its row is read once more', async () => {
+    const catalogue = await createCatalogue(app);
+    const session = await scheduleSession(app, catalogue);
+    const member = await memberWithCredits(app, catalogue);
+    const login = await execute(app, LogIn, { input: { email: member.email, password: member.password } });
+    const token = success(login.logIn, 'LogInSuccess').token;
+
+    const result = await counted(() => execute(app, Book, { input: { sessionId: session.id, beneficiaryId: member.beneficiaryId } }, { token }));
+    expect(success(result.answer.bookSession, 'BookSessionSuccess').booking.status).toBe('CONFIRMED');
+    expect(result.sql[0]).toContain('"AuthSession"');
+    expectStatements('bookSessionFirstRequest', result);
   });
 
   it('cancelBooking in time: the credit comes back and the member is told', async () => {

@@ -5,7 +5,7 @@ import { prisma } from '../../db/client.js';
 import type { Tx } from '../../db/transaction.js';
 import { InvalidTokenError } from '../../domain/errors.js';
 import type { Member } from '../../generated/prisma/client.js';
-import { publishLoginsRevoked } from '../../events/pubsub.js';
+import { type LoginsRevokedEvent, onEventGap, publishesSettled, publishLoginsRevoked, receivingEvents, watch } from '../../events/pubsub.js';
 
 // A login is an AuthSession row, named by the token's `sid`. It is checked on every request and
 // every subscription start, so that logging out, changing the password or erasing the account
@@ -31,13 +31,16 @@ export async function startLogin(db: Tx | typeof prisma, memberId: string, now: 
 /**
  * The viewer a token names. A token that is forged, expired or revoked, or whose member was
  * erased, is InvalidTokenError: never anonymous, so that a client can tell "expired" from "logged
- * out". One SQL statement.
+ * out". One SQL statement, or none when this instance found the login valid moments ago (below).
  */
 export async function viewerFromToken(token: string, now: Date): Promise<Viewer & { expiresAt: Date }> {
   const claims = await readLoginToken(token, now);
   if (!claims) throw new InvalidTokenError();
-  // Every authenticated request runs this: raw SQL costs a third of Prisma's planning of the same
-  // filtered join (bench/README.md, "Where a booking's time goes").
+  const known = knownLogins.valid(claims, now);
+  if (known) return known;
+  const seen = knownLogins.revocationsSeen();
+  // Every authenticated request not answered above runs this: raw SQL costs a third of Prisma's
+  // planning of the same filtered join (bench/README.md, "Where a booking's time goes").
   const [login] = await prisma.$queryRaw<{ expiresAt: Date }[]>`
     SELECT a."expiresAt"
       FROM "AuthSession" a
@@ -45,7 +48,89 @@ export async function viewerFromToken(token: string, now: Date): Promise<Viewer 
      WHERE a."id" = ${claims.sessionId}::uuid AND a."memberId" = ${claims.memberId}::uuid
        AND a."revokedAt" IS NULL AND a."expiresAt" > ${now} AND m."erasedAt" IS NULL`;
   if (!login) throw new InvalidTokenError();
-  return { memberId: claims.memberId, sessionId: claims.sessionId, expiresAt: login.expiresAt };
+  const viewer = { memberId: claims.memberId, sessionId: claims.sessionId, expiresAt: login.expiresAt };
+  knownLogins.remember(viewer, seen);
+  return viewer;
+}
+
+/**
+ * Logins this instance read as valid, kept for a few seconds so that a member's next requests skip
+ * the login's row (issue 13: that statement was a third of an authenticated request's cost). What
+ * keeps it right:
+ * - every revocation (log-out, password change or reset, erasure) is announced after its commit on
+ *   `auth:revoked`, which reaches this instance at once when it made it and through Redis
+ *   otherwise; the mutation that revoked answers only once Redis has the event
+ *   (`announceRevocation`), so every instance drops the login before its client can use it again;
+ * - a login read while any revocation arrived is not kept (the read may predate the revocation);
+ * - while this instance's Redis subscription is down nothing is kept or used, and everything is
+ *   dropped when it goes down and again when it is back;
+ * - expiry is checked against the clock on every use, and nothing is kept longer than
+ *   LOGIN_CACHE_MS, the bound on a revocation whose announcement was lost (an instance that
+ *   stopped between the commit and the publication).
+ * Only servers keep logins (`keepValidLogins`, from createApp); elsewhere every call reads the row.
+ */
+const LOGIN_CACHE_MS = 10_000;
+const MAX_KNOWN_LOGINS = 10_000;
+
+class KnownLogins {
+  private readonly logins = new Map<string, { memberId: string; expiresAt: Date; until: number }>();
+  private revocations = 0;
+  users = 0;
+
+  valid(claims: { memberId: string; sessionId: string }, now: Date): (Viewer & { sessionId: string; expiresAt: Date }) | null {
+    if (this.users === 0 || !receivingEvents()) return null;
+    const login = this.logins.get(claims.sessionId);
+    if (!login) return null;
+    if (login.memberId !== claims.memberId || login.until <= performance.now() || login.expiresAt <= now) {
+      this.logins.delete(claims.sessionId);
+      return null;
+    }
+    return { memberId: login.memberId, sessionId: claims.sessionId, expiresAt: login.expiresAt };
+  }
+
+  revocationsSeen(): number {
+    return this.revocations;
+  }
+
+  remember(viewer: { memberId: string; sessionId: string; expiresAt: Date }, revocationsBefore: number): void {
+    if (this.users === 0 || revocationsBefore !== this.revocations || !receivingEvents()) return;
+    if (this.logins.size >= MAX_KNOWN_LOGINS) this.logins.delete(this.logins.keys().next().value!);
+    this.logins.set(viewer.sessionId, { memberId: viewer.memberId, expiresAt: viewer.expiresAt, until: performance.now() + LOGIN_CACHE_MS });
+  }
+
+  revoked(event: LoginsRevokedEvent): void {
+    this.revocations += 1;
+    if (event.sessionId) {
+      this.logins.delete(event.sessionId);
+      return;
+    }
+    for (const [sessionId, login] of this.logins) {
+      if (login.memberId === event.memberId && sessionId !== event.exceptSessionId) this.logins.delete(sessionId);
+    }
+  }
+
+  forgetAll(): void {
+    this.revocations += 1;
+    this.logins.clear();
+  }
+}
+
+const knownLogins = new KnownLogins();
+
+/** Lets this process keep valid logins (above) until the returned function is called. */
+export function keepValidLogins(): () => void {
+  knownLogins.users += 1;
+  const stopWatching = watch('auth:revoked', (event) => knownLogins.revoked(event));
+  const stopGap = onEventGap(() => knownLogins.forgetAll());
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    stopWatching();
+    stopGap();
+    knownLogins.users -= 1;
+    if (knownLogins.users === 0) knownLogins.forgetAll();
+  };
 }
 
 /** Which of these logins are still valid at `now` (for sockets re-checked in one statement). */
@@ -74,7 +159,12 @@ export async function revokeMemberLogins(tx: Tx | typeof prisma, memberId: strin
   });
 }
 
-/** Tells every instance to close the sockets of revoked logins (after the revocation committed). */
-export function announceRevocation(event: { memberId: string; sessionId?: string; exceptSessionId?: string }): void {
+/**
+ * Tells every instance that these logins were revoked (after the revocation committed): they stop
+ * accepting them and close their sockets. Resolves once Redis has the event, so that the client
+ * told "logged out" cannot reach another instance before it knows (bounded wait).
+ */
+export async function announceRevocation(event: LoginsRevokedEvent): Promise<void> {
   publishLoginsRevoked(event);
+  await publishesSettled();
 }

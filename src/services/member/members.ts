@@ -83,10 +83,10 @@ export async function logOut(context: Context, input: { everywhere?: boolean | n
   const sessionId = context.viewer?.sessionId;
   if (input.everywhere) {
     await revokeMemberLogins(prisma, memberId, now);
-    announceRevocation({ memberId });
+    await announceRevocation({ memberId });
   } else if (sessionId) {
     await revokeLogin(prisma, memberId, sessionId, now);
-    announceRevocation({ memberId, sessionId });
+    await announceRevocation({ memberId, sessionId });
   }
   await clearLoginCookie(context.request);
   return now;
@@ -110,7 +110,7 @@ export async function changePassword(context: Context, input: { currentPassword:
     await queuePasswordChanged(tx, member, now, login.sessionId);
     return { member, ...login };
   });
-  announceRevocation({ memberId, exceptSessionId: result.sessionId });
+  await announceRevocation({ memberId, exceptSessionId: result.sessionId });
   return deliver(context, result, context.viaCookie);
 }
 

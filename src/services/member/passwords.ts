@@ -106,7 +106,7 @@ export async function resetPassword(context: Context, input: { token: string; pa
     await queuePasswordChanged(tx, member, now, link.id);
     return { member, ...login };
   });
-  announceRevocation({ memberId: result.member.id, exceptSessionId: result.sessionId });
+  await announceRevocation({ memberId: result.member.id, exceptSessionId: result.sessionId });
   return result;
 }
 

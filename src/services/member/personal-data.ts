@@ -364,7 +364,7 @@ export async function requestAccountDeletion(context: Context, input: { password
   const erasedAt = await transactionThen(async (tx, effects) => {
     return eraseMember(tx, memberId, verifiedHash, now, effects);
   });
-  announceRevocation({ memberId });
+  await announceRevocation({ memberId });
   logger.info({ memberId }, 'account erased');
   return { erasedAt };
 }
