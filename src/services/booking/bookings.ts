@@ -107,7 +107,7 @@ async function bookSeat(
   context: Context,
   input: { sessionId: string; beneficiaryId: string; entitlementId?: string | null; payWith: PayWith },
 ): Promise<{ booking: Booking; clientSecret: string | null }> {
-  // The common case (a member's own credit booking) in three statements; null: the general path.
+  // The common case (a member’s own credit booking) in two statements; null: the general path.
   if (input.payWith === 'CREDIT' && !input.entitlementId) {
     const fast = await bookWithCreditFast(context, input);
     if (fast) return fast;
