@@ -18,6 +18,15 @@ export type { PrismaClient } from '../generated/prisma/client.js';
  */
 export let prisma: PrismaClient;
 
+/**
+ * The driver under Prisma, on Prisma's own connections, for the few hot statements that are raw SQL
+ * anyway (a booking's read and call, the login check): Prisma's handling of a raw query (its
+ * parameters, its result) cost 150-300 µs of CPU a statement, several times what node-postgres
+ * spends on the same statement (bench/README.md, "Where a booking's time goes"). Not for anything
+ * that needs a transaction: use `prisma` there. Set by `openDatabase`.
+ */
+export let driverQuery: <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
+
 export interface Database {
   kind: 'postgresql' | 'pglite';
   prisma: PrismaClient;
@@ -31,12 +40,15 @@ export interface Database {
  * `DATABASE_URL` set → that PostgreSQL through node-postgres; unset → PGlite under `<dataDir>/pglite`.
  */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
-  const db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir);
+  const { query, ...db } = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir);
   prisma = db.prisma;
+  driverQuery = query;
   return db;
 }
 
-async function openPostgres(connectionString: string): Promise<Database> {
+type Opened = Database & { query: typeof driverQuery };
+
+async function openPostgres(connectionString: string): Promise<Opened> {
   const migrator = new pg.Client({ connectionString });
   await migrator.connect();
   try {
@@ -44,25 +56,35 @@ async function openPostgres(connectionString: string): Promise<Database> {
   } finally {
     await migrator.end();
   }
-  const client = new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolSize() }) });
+  const pool = new pg.Pool({ connectionString, max: poolSize() });
+  pool.on('error', (error) => logger.warn({ err: error }, 'an idle database connection failed'));
+  const client = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const connection = pgConnection(pool);
   return {
     kind: 'postgresql',
     prisma: client,
+    query: (sql, params) => connection.query(sql, params),
     ping: () => ping(client),
-    close: () => client.$disconnect(),
+    close: async () => {
+      await client.$disconnect();
+      await pool.end();
+    },
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string): Promise<Opened> {
   const dir = join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   const pglite = new PGlite(dir);
   await pglite.waitReady;
   await migrate(pgliteConnection(pglite), logger);
   const client = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  // PGlite runs one statement at a time and waits for an open transaction to end first.
+  const connection = pgliteConnection(pglite);
   return {
     kind: 'pglite',
     prisma: client,
+    query: (sql, params) => connection.query(sql, params),
     ping: () => ping(client),
     close: async () => {
       await client.$disconnect();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from '../../context.js';
-import { prisma } from '../../db/client.js';
+import { driverQuery, prisma } from '../../db/client.js';
 import { bookingBlocker, bookingCancellationPolicy, cancellationOutcome, fitsAudience } from '../../domain/booking.js';
 import { chooseCredits, type CreditLot } from '../../domain/credits.js';
 import { AlreadyBookedError, NoCreditError, NotEligibleError, SessionFullError, SessionNotBookableError } from '../../domain/errors.js';
@@ -40,8 +40,7 @@ interface Row {
 async function readBookingContext(sessionId: string, beneficiaryId: string) {
   // A function (migration 20261204000000_booking_context), so that PostgreSQL plans it once per
   // connection rather than on every booking.
-  const [row] = await prisma.$queryRaw<Row[]>`
-    SELECT "booking_context"(${sessionId}::uuid, ${beneficiaryId}::uuid, ${ACTIVE}::text[]) AS ctx`;
+  const [row] = await driverQuery<Row>('SELECT "booking_context"($1::uuid, $2::uuid, $3::text[]) AS ctx', [sessionId, beneficiaryId, ACTIVE]);
   return row?.ctx ?? null;
 }
 
@@ -82,12 +81,14 @@ export async function bookWithCreditFast(
   let answer: string;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const [row] = await prisma.$queryRaw<{ answer: string }[]>`
-        SELECT "book_session_with_credit"(
-          ${session.id}::uuid, ${input.beneficiaryId}::uuid, ${memberId}::uuid, ${session.organizationId}::uuid,
-          ${session.startsAt}::timestamptz, ${choice.candidates.map((lot) => lot.id)}::uuid[], ${now}::timestamptz,
-          ${bookingId}::uuid, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${JSON.stringify(payload)}::jsonb
-        ) AS "answer"`;
+      const [row] = await driverQuery<{ answer: string }>(
+        `SELECT "book_session_with_credit"($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::timestamptz, $6::uuid[], $7::timestamptz,
+                                           $8::uuid, $9::uuid, $10::uuid, $11::uuid, $12::jsonb) AS "answer"`,
+        [
+          session.id, input.beneficiaryId, memberId, session.organizationId, session.startsAt, choice.candidates.map((lot) => lot.id), now,
+          bookingId, uuidv7(), uuidv7(), uuidv7(), JSON.stringify(payload),
+        ],
+      );
       answer = row!.answer;
       break;
     } catch (error) {
@@ -163,27 +164,8 @@ interface CancelRow {
 }
 
 async function readCancellationContext(bookingId: string) {
-  const [row] = await prisma.$queryRaw<CancelRow[]>`
-    SELECT json_build_object(
-      'booking', json_build_object('id', bk."id", 'organizationId', bk."organizationId", 'sessionId', bk."sessionId",
-                                   'beneficiaryId', bk."beneficiaryId", 'memberId', bk."memberId", 'bookedById', bk."bookedById",
-                                   'entitlementId', bk."entitlementId", 'orderId', bk."orderId", 'status', bk."status",
-                                   'rescheduledFromId', bk."rescheduledFromId", 'createdAt', bk."createdAt",
-                                   'creditRestoredAt', bk."creditRestoredAt", 'attendanceAt', bk."attendanceAt",
-                                   'paymentHoldUntil', bk."paymentHoldUntil"),
-      'session', json_build_object('id', s."id", 'organizationId', s."organizationId", 'activityId', s."activityId",
-                                   'venueId', s."venueId", 'startsAt', s."startsAt", 'changedAt', s."changedAt"),
-      'activity', json_build_object('name', a."name", 'cancellationNoticeHours', a."cancellationNoticeHours", 'lateCancellation', a."lateCancellation"),
-      'offerLateCancellation', (SELECT f."lateCancellation" FROM "Entitlement" e JOIN "Offer" f ON f."id" = e."offerId" WHERE e."id" = bk."entitlementId"),
-      'venue', json_build_object('name', v."name", 'address', v."address", 'city', v."city", 'postalCode', v."postalCode"),
-      'timeZone', o."timeZone"
-    ) AS ctx
-      FROM "Booking" bk
-      JOIN "Session" s ON s."id" = bk."sessionId"
-      JOIN "Activity" a ON a."id" = s."activityId"
-      JOIN "Venue" v ON v."id" = s."venueId"
-      JOIN "Organization" o ON o."id" = s."organizationId"
-     WHERE bk."id" = ${bookingId}::uuid`;
+  // A function (migration 20261204010000_cancellation_context): planned once per connection.
+  const [row] = await driverQuery<CancelRow>('SELECT "cancellation_context"($1::uuid) AS ctx', [bookingId]);
   return row?.ctx ?? null;
 }
 
@@ -227,12 +209,14 @@ export async function cancelWithCreditFast(
       ? 'Late cancellation, re-credited by the offer or activity policy.'
       : 'Cancelled in time.'
     : `Late cancellation: less than ${ctx.activity.cancellationNoticeHours} h before the start.`;
-  const [row] = await prisma.$queryRaw<{ answer: string }[]>`
-    SELECT "cancel_booking_with_credit"(
-      ${booking.id}::uuid, ${session.id}::uuid, ${session.organizationId}::uuid, ${session.startsAt}::timestamptz,
-      ${session.changedAt}::timestamptz, ${now}::timestamptz, ${outcome.status}::text, ${outcome.creditReturned}::boolean,
-      ${note}::text, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${uuidv7()}::uuid, ${JSON.stringify(payload)}::jsonb
-    ) AS "answer"`;
+  const [row] = await driverQuery<{ answer: string }>(
+    `SELECT "cancel_booking_with_credit"($1::uuid, $2::uuid, $3::uuid, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7::text,
+                                         $8::boolean, $9::text, $10::uuid, $11::uuid, $12::uuid, $13::jsonb) AS "answer"`,
+    [
+      booking.id, session.id, session.organizationId, session.startsAt, session.changedAt, now, outcome.status, outcome.creditReturned,
+      note, uuidv7(), uuidv7(), uuidv7(), JSON.stringify(payload),
+    ],
+  );
   if (row?.answer !== 'ok') return null;
   publishSessionChanged(sessionChanged(session));
   return { booking: { ...booking, status: outcome.status, cancelledAt: now }, creditReturned: outcome.creditReturned };
