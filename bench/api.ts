@@ -19,7 +19,7 @@
 //   BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:api
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -330,7 +330,53 @@ interface Measure {
   unexpected: number;
   ratioToFloor?: number;
   statementsPerRequest?: number;
+  /** CPU time per request (ms) of the server process, of every PostgreSQL process, and of this bench (Linux /proc; absent elsewhere). */
+  cpuMsPerRequest?: { server: number; postgres: number; bench: number };
   notes?: string;
+}
+
+// ── where the CPU goes: the server, PostgreSQL and this client share the machine's cores ─────────
+let currentServerPid: number | undefined;
+const CLOCK_TICKS_PER_MS = 100 / 1000; // USER_HZ: 100 on Linux
+const HAS_PROC = existsSync('/proc/self/stat');
+
+/** utime + stime of a process, in ms (0 when it is gone or /proc is not there). */
+function processCpuMs(pid: number | string): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_MS;
+  } catch {
+    return 0;
+  }
+}
+
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+type CpuSample = { server: number; postgres: number; bench: number } | null;
+
+function sampleCpu(): CpuSample {
+  if (currentServerPid === undefined || !HAS_PROC) return null;
+  const own = process.cpuUsage();
+  return { server: processCpuMs(currentServerPid), postgres: postgresCpuMs(), bench: (own.user + own.system) / 1000 };
+}
+
+function cpuPerRequest(before: CpuSample, requests: number): Measure['cpuMsPerRequest'] {
+  const after = sampleCpu();
+  if (!before || !after || requests === 0) return undefined;
+  const per = (key: keyof NonNullable<CpuSample>) => round((after[key] - before[key]) / requests, 2);
+  return { server: per('server'), postgres: per('postgres'), bench: per('bench') };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -349,6 +395,7 @@ async function load(
   const latencies: number[] = [];
   let unexpected = 0;
   let firstUnexpected: string | undefined;
+  const cpu = sampleCpu();
   const started = performance.now();
   await inParallel(
     Array.from({ length: total }, (_, k) => k),
@@ -366,7 +413,7 @@ async function load(
   );
   const seconds = (performance.now() - started) / 1000;
   if (firstUnexpected) console.error(`${name}: ${unexpected} unexpected answers, first: ${firstUnexpected}`);
-  return summary(name, latencies, seconds, concurrency, unexpected);
+  return { ...summary(name, latencies, seconds, concurrency, unexpected), cpuMsPerRequest: cpuPerRequest(cpu, total) };
 }
 
 function summary(name: string, latencies: number[], seconds: number, concurrency: number, unexpected: number): Measure {
@@ -400,8 +447,10 @@ async function races(world: World): Promise<Measure> {
   const latencies: number[] = [];
   let unexpected = 0;
   let seconds = 0;
+  const cpu = { server: 0, postgres: 0, bench: 0 };
   for (let race = 0; race < RACES; race++) {
     const [sessionId] = await scheduleSessions(world, 1, RACE_SEATS);
+    const before = sampleCpu();
     const racers = world.members.slice(0, RACE_MEMBERS);
     const started = performance.now();
     const answers = await Promise.all(
@@ -413,6 +462,8 @@ async function races(world: World): Promise<Measure> {
       }),
     );
     seconds += (performance.now() - started) / 1000;
+    const spent = cpuPerRequest(before, 1);
+    if (spent) for (const key of ['server', 'postgres', 'bench'] as const) cpu[key] += spent[key];
     const winners = answers.filter(booked).length;
     const full = answers.filter((answer) => answer.data?.bookSession?.code === 'SESSION_FULL').length;
     if (winners !== RACE_SEATS || full !== RACE_MEMBERS - RACE_SEATS) {
@@ -420,7 +471,8 @@ async function races(world: World): Promise<Measure> {
       console.error(`race ${race}: ${winners} won and ${full} were told SESSION_FULL (expected ${RACE_SEATS} and ${RACE_MEMBERS - RACE_SEATS})`);
     }
   }
-  return { ...summary(`race: ${RACE_MEMBERS} members for ${RACE_SEATS} seats (×${RACES})`, latencies, seconds, RACE_MEMBERS, unexpected), notes: `${RACE_SEATS} winners every race: ${unexpected === 0}` };
+  const cpuMsPerRequest = sampleCpu() && latencies.length ? { server: round(cpu.server / latencies.length, 2), postgres: round(cpu.postgres / latencies.length, 2), bench: round(cpu.bench / latencies.length, 2) } : undefined;
+  return { ...summary(`race: ${RACE_MEMBERS} members for ${RACE_SEATS} seats (×${RACES})`, latencies, seconds, RACE_MEMBERS, unexpected), cpuMsPerRequest, notes: `${RACE_SEATS} winners every race: ${unexpected === 0}` };
 }
 
 // ── padding (cost growth) ───────────────────────────────────────────────────────────────────
@@ -572,6 +624,7 @@ try {
   const nodeArgs = env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [];
   server = await startServer(url, {}, nodeArgs);
   currentPort = server.port;
+  currentServerPid = server.child.pid;
   const hot = await scheduleSessions(world, hotSessions, BENEFICIARIES);
   const spreadSets = await Promise.all((PAD.length ? PAD : [0]).map(() => scheduleSessions(world, SPREAD_SESSIONS, 10_000)));
   const [warmSession] = await scheduleSessions(world, 1, 10_000);
@@ -641,6 +694,7 @@ function print(title: string, rows: Partial<Measure>[]) {
       request: row.name,
       ...(row.reqPerSecond !== undefined ? { 'req/s': row.reqPerSecond, p50: row.p50Ms, p99: row.p99Ms, 'vs floor': row.ratioToFloor } : {}),
       ...(row.statementsPerRequest !== undefined ? { statements: row.statementsPerRequest } : {}),
+      ...(row.cpuMsPerRequest ? { 'server ms': row.cpuMsPerRequest.server, 'pg ms': row.cpuMsPerRequest.postgres, 'bench ms': row.cpuMsPerRequest.bench } : {}),
       ...('perRequest' in row ? { statements: (row as { perRequest: number }).perRequest } : {}),
       ...(row.unexpected ? { unexpected: row.unexpected } : {}),
     })),
