@@ -351,20 +351,21 @@ function processCpuMs(pid: number | string): number {
   }
 }
 
-function postgresCpuMs(): number {
-  let total = 0;
+/** CPU of every PostgreSQL process by pid (backends come and go: a measure counts each one's own growth). */
+function postgresCpuMs(): Map<string, number> {
+  const byPid = new Map<string, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(pid);
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') byPid.set(pid, processCpuMs(pid));
     } catch {
       // gone meanwhile
     }
   }
-  return total;
+  return byPid;
 }
 
-type CpuSample = { server: number; postgres: number; bench: number } | null;
+type CpuSample = { server: number; postgres: Map<string, number>; bench: number } | null;
 
 function sampleCpu(): CpuSample {
   if (currentServerPid === undefined || !HAS_PROC) return null;
@@ -372,11 +373,18 @@ function sampleCpu(): CpuSample {
   return { server: processCpuMs(currentServerPid), postgres: postgresCpuMs(), bench: (own.user + own.system) / 1000 };
 }
 
+/** What the processes spent between two samples (a PostgreSQL process that ended meanwhile is not counted). */
+function cpuSpent(before: NonNullable<CpuSample>, after: NonNullable<CpuSample>): { server: number; postgres: number; bench: number } {
+  let postgres = 0;
+  for (const [pid, ms] of after.postgres) postgres += Math.max(0, ms - (before.postgres.get(pid) ?? 0));
+  return { server: after.server - before.server, postgres, bench: after.bench - before.bench };
+}
+
 function cpuPerRequest(before: CpuSample, requests: number): Measure['cpuMsPerRequest'] {
   const after = sampleCpu();
   if (!before || !after || requests === 0) return undefined;
-  const per = (key: keyof NonNullable<CpuSample>) => round((after[key] - before[key]) / requests, 2);
-  return { server: per('server'), postgres: per('postgres'), bench: per('bench') };
+  const spent = cpuSpent(before, after);
+  return { server: round(spent.server / requests, 2), postgres: round(spent.postgres / requests, 2), bench: round(spent.bench / requests, 2) };
 }
 
 function percentile(sorted: number[], p: number): number {
