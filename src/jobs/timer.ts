@@ -12,6 +12,9 @@ import { deliverDueWebhooks, type WebhookAttemptListener } from '../webhooks/del
  */
 export function startJobTimer(clock: Clock, intervalMs: number, mail: MailSetup, onWebhookAttempt?: WebhookAttemptListener): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
+  // Emails due are sent until none is left or half an interval has gone, whichever comes first:
+  // a backlog (a rush of bookings) drains within seconds, and the next pass's due jobs still run.
+  const emailBudgetMs = Math.max(1_000, intervalMs / 2);
   const pass = async () => {
     try {
       const ran = await runDueJobs(jobHandlers, clock.now());
@@ -20,7 +23,7 @@ export function startJobTimer(clock: Clock, intervalMs: number, mail: MailSetup,
       logger.error({ err: error }, 'due job pass failed');
     }
     try {
-      const { sent, failed } = await sendDueEmails(mail.mailer, clock.now(), mail);
+      const { sent, failed } = await sendDueEmails(mail.mailer, clock.now(), { ...mail, batch: Number.POSITIVE_INFINITY, budgetMs: emailBudgetMs });
       if (sent + failed > 0) logger.info({ sent, failed }, 'due emails processed');
     } catch (error) {
       logger.error({ err: error }, 'email pass failed');

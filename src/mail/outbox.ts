@@ -131,7 +131,9 @@ interface DueEmail {
 }
 
 /**
- * Sends the emails due at `now`, at most `batch` attempts per call. Each transaction claims up to
+ * Sends the emails due at `now`: at most `batch` attempts per call, and no new claim once
+ * `budgetMs` have passed (the job timer's pass sends a backlog of any size, a slice at a time, so
+ * that a rush of bookings is confirmed in seconds while due jobs still run every pass). Each transaction claims up to
  * CLAIM due rows with their organisation in one statement (FOR UPDATE SKIP LOCKED: other instances
  * take other rows), sends them one by one and marks the sent ones SENT in one statement, so an
  * email costs a fraction of a statement rather than five. A failed send is recorded on its row
@@ -141,10 +143,11 @@ interface DueEmail {
 export async function sendDueEmails(
   mailer: Mailer,
   now: Date,
-  { from, publicUrl, batch = 100 }: { from: string; publicUrl: string; batch?: number },
+  { from, publicUrl, batch = 100, budgetMs = Number.POSITIVE_INFINITY }: { from: string; publicUrl: string; batch?: number; budgetMs?: number },
 ): Promise<SendResult> {
   const result: SendResult = { sent: 0, failed: 0 };
-  while (result.sent + result.failed < batch) {
+  const started = performance.now();
+  while (result.sent + result.failed < batch && (result.sent + result.failed === 0 || performance.now() - started < budgetMs)) {
     const take = Math.min(CLAIM, batch - result.sent - result.failed);
     const outcome = await transaction(async (tx) => {
       const rows = await tx.$queryRaw<DueEmail[]>`

@@ -278,6 +278,25 @@ describe('sendDueEmails', () => {
     mailer.close();
   });
 
+  it('sends a backlog of any size in one call, a claim at a time, until its time budget is spent', async () => {
+    const filesDir = await mkdtemp(join(tmpdir(), 'mail-backlog-'));
+    const mailer = createMailer(loadConfig({ DATA_DIR: filesDir }));
+    try {
+      const now = new Date('2030-07-15T10:00:00Z');
+      const rows = await Promise.all(Array.from({ length: 130 }, () => queue(now)));
+      // No time left after the first claim: one claim of 20 goes, the rest waits for the next pass.
+      expect(await sendDueEmails(mailer, now, { ...settings, batch: Number.POSITIVE_INFINITY, budgetMs: 0 })).toEqual({ sent: 20, failed: 0 });
+      // Time enough: every due row, beyond the default batch of 100, in claims of 20.
+      expect(await sendDueEmails(mailer, now, { ...settings, batch: Number.POSITIVE_INFINITY, budgetMs: 60_000 })).toEqual({ sent: 110, failed: 0 });
+      expect((await readdir(join(filesDir, 'mail'))).sort()).toEqual(rows.map((email) => `${email.id}.eml`).sort());
+      const states = await prisma.outboxEmail.findMany({ where: { id: { in: rows.map((email) => email.id) } }, select: { status: true, attempts: true } });
+      expect(states.every((state) => state.status === 'SENT' && state.attempts === 1)).toBe(true);
+    } finally {
+      mailer.close();
+      await rm(filesDir, { recursive: true, force: true });
+    }
+  });
+
   it('stops a claim at a refused send: the rows after it go in the next claim of the same pass', async () => {
     const mailer = createMailer(loadConfig({ SMTP_URL: smtpUrl }));
     const now = new Date('2030-08-01T10:00:00Z');
