@@ -18,6 +18,8 @@ const PINNED = {
   // The fast path: one read (booking_context), one call (book_session_with_credit). Was 21.
   bookSession: 2,
   bookSessionFirstRequest: 3,
+  // A race's loser: the call answers why, with the session as it found it. Was 3.
+  bookSessionFull: 2,
   // The fast path (cancel_booking_with_credit): one read, one call. Was 22.
   cancelBooking: 2,
   // + 1 for the webhook outbox (issue 14): one INSERT … SELECT per event, that writes nothing
@@ -167,6 +169,20 @@ describe('SQL statements per request (counted on the wire)', () => {
     expect(success(result.answer.bookSession, 'BookSessionSuccess').booking.status).toBe('CONFIRMED');
     expect(result.sql[0]).toContain('"AuthSession"');
     expectStatements('bookSessionFirstRequest', result);
+  });
+
+  it('bookSession refused for want of a seat (a race lost): SESSION_FULL without reading the session again', async () => {
+    const catalogue = await createCatalogue(app);
+    const session = await scheduleSession(app, catalogue, { capacity: 1 });
+    const holder = await memberWithCredits(app, catalogue);
+    const loser = await memberWithCredits(app, catalogue);
+    await book(app, holder, session.id, holder.beneficiaryId);
+    const warm = await scheduleSession(app, catalogue);
+    await book(app, loser, warm.id, loser.beneficiaryId);
+
+    const result = await counted(() => execute(app, Book, { input: { sessionId: session.id, beneficiaryId: loser.beneficiaryId } }, { token: loser.token }));
+    expect(result.answer.bookSession).toMatchObject({ __typename: 'SessionFullError', code: 'SESSION_FULL' });
+    expectStatements('bookSessionFull', result);
   });
 
   it('cancelBooking in time: the credit comes back and the member is told', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from '../../context.js';
-import { driverQuery, prisma } from '../../db/client.js';
+import { driverQuery } from '../../db/client.js';
 import { bookingBlocker, bookingCancellationPolicy, cancellationOutcome, fitsAudience } from '../../domain/booking.js';
 import { chooseCredits, type CreditLot } from '../../domain/credits.js';
 import { AlreadyBookedError, NoCreditError, NotEligibleError, SessionFullError, SessionNotBookableError } from '../../domain/errors.js';
@@ -102,9 +102,10 @@ export async function bookWithCreditFast(
     }
   }
   if (answer === 'member-gone') return null;
-  if (answer === 'no-seat') {
-    const current = await prisma.session.findUniqueOrThrow({ where: { id: session.id }, select: { status: true, startsAt: true } });
-    const why = bookingBlocker(current, now);
+  if (answer.startsWith('no-seat ')) {
+    // The session as the refusal found it (migration 20261204020000_booking_no_seat_reason).
+    const current = JSON.parse(answer.slice('no-seat '.length)) as { status: SessionStatus; startsAt: string };
+    const why = bookingBlocker({ status: current.status, startsAt: new Date(current.startsAt) }, now);
     throw why ? new SessionNotBookableError(why) : new SessionFullError();
   }
   const entitlementId = answer;
