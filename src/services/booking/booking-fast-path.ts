@@ -21,8 +21,6 @@ import { isUniqueViolation } from '../errors.js';
 // booking's transaction, src/services/integration/webhook-events.ts), a refusal whose precedence the general path decides) answers `null`, and bookSeat runs
 // the general path, which answers exactly as before.
 
-const ACTIVE = ['CONFIRMED', 'ATTENDED', 'NO_SHOW', 'PENDING_PAYMENT'];
-
 interface Row {
   ctx: {
     session: { id: string; organizationId: string; activityId: string; venueId: string; startsAt: string; status: SessionStatus };
@@ -40,7 +38,7 @@ interface Row {
 async function readBookingContext(sessionId: string, beneficiaryId: string) {
   // A function (migration 20261204000000_booking_context), so that PostgreSQL plans it once per
   // connection rather than on every booking.
-  const [row] = await driverQuery<Row>('SELECT "booking_context"($1::uuid, $2::uuid, $3::text[]) AS ctx', [sessionId, beneficiaryId, ACTIVE]);
+  const [row] = await driverQuery<Row>('SELECT "booking_context"($1::uuid, $2::uuid) AS ctx', [sessionId, beneficiaryId]);
   return row?.ctx ?? null;
 }
 
