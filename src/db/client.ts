@@ -59,11 +59,10 @@ async function openPostgres(connectionString: string): Promise<Opened> {
   const pool = new pg.Pool({ connectionString, max: poolSize() });
   pool.on('error', (error) => logger.warn({ err: error }, 'an idle database connection failed'));
   const client = new PrismaClient({ adapter: new PrismaPg(pool) });
-  const connection = pgConnection(pool);
   return {
     kind: 'postgresql',
     prisma: client,
-    query: (sql, params) => connection.query(sql, params),
+    query: pgConnection(pool).query,
     ping: () => ping(client),
     close: async () => {
       await client.$disconnect();
@@ -79,12 +78,11 @@ async function openPglite(dataDir: string): Promise<Opened> {
   await pglite.waitReady;
   await migrate(pgliteConnection(pglite), logger);
   const client = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  // PGlite runs one statement at a time and waits for an open transaction to end first.
-  const connection = pgliteConnection(pglite);
   return {
     kind: 'pglite',
     prisma: client,
-    query: (sql, params) => connection.query(sql, params),
+    // PGlite runs one statement at a time and waits for an open transaction to end first.
+    query: pgliteConnection(pglite).query,
     ping: () => ping(client),
     close: async () => {
       await client.$disconnect();

@@ -8,8 +8,9 @@ import type { Member } from '../../generated/prisma/client.js';
 import { type LoginsRevokedEvent, onEventGap, publishesSettled, publishLoginsRevoked, receivingEvents, watch } from '../../events/pubsub.js';
 
 // A login is an AuthSession row, named by the token's `sid`. It is checked on every request and
-// every subscription start, so that logging out, changing the password or erasing the account
-// takes effect at once, on every instance.
+// every subscription start (against the row, or against the logins this instance found valid
+// moments ago, which every revocation drops: see KnownLogins), so that logging out, changing the
+// password or erasing the account takes effect at once, on every instance.
 
 /** What logging in answers: the member, the token, and the login it names. */
 export interface Authenticated {
