@@ -333,8 +333,15 @@ interface Measure {
   unexpected: number;
   ratioToFloor?: number;
   statementsPerRequest?: number;
-  /** CPU time per request (ms) of the server process, of every PostgreSQL process, and of this bench (Linux /proc; absent elsewhere). */
-  cpuMsPerRequest?: { server: number; postgres: number; bench: number };
+  /**
+   * CPU time per request (ms) of the server process, of every PostgreSQL process, and of this bench
+   * (Linux /proc; absent elsewhere). `postgresBackground` is the part of `postgres` spent by
+   * PostgreSQL's own processes (checkpointer, background and WAL writers, autovacuum), not by the
+   * backends that serve queries.
+   */
+  cpuMsPerRequest?: { server: number; postgres: number; postgresBackground: number; bench: number };
+  /** WAL written per request (pg_stat_wal, the whole PostgreSQL server): bytes, and full-page images. */
+  walPerRequest?: { bytes: number; fullPageImages: number };
   notes?: string;
 }
 
@@ -354,13 +361,18 @@ function processCpuMs(pid: number | string): number {
   }
 }
 
+/** PostgreSQL's own processes, by the title each gives itself (`postgres: 15/main: checkpointer`). */
+const POSTGRES_BACKGROUND = /: (checkpointer|background writer|walwriter|autovacuum|logical replication|archiver|stats collector|startup|walsender|walreceiver)/;
+
 /** CPU of every PostgreSQL process by pid (backends come and go: a measure counts each one's own growth). */
-function postgresCpuMs(): Map<string, number> {
-  const byPid = new Map<string, number>();
+function postgresCpuMs(): Map<string, { ms: number; background: boolean }> {
+  const byPid = new Map<string, { ms: number; background: boolean }>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') byPid.set(pid, processCpuMs(pid));
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      byPid.set(pid, { ms: processCpuMs(pid), background: POSTGRES_BACKGROUND.test(title) });
     } catch {
       // gone meanwhile
     }
@@ -368,7 +380,7 @@ function postgresCpuMs(): Map<string, number> {
   return byPid;
 }
 
-type CpuSample = { server: number; postgres: Map<string, number>; bench: number } | null;
+type CpuSample = { server: number; postgres: Map<string, { ms: number; background: boolean }>; bench: number } | null;
 
 function sampleCpu(): CpuSample {
   if (currentServerPid === undefined || !HAS_PROC) return null;
@@ -377,17 +389,42 @@ function sampleCpu(): CpuSample {
 }
 
 /** What the processes spent between two samples (a PostgreSQL process that ended meanwhile is not counted). */
-function cpuSpent(before: NonNullable<CpuSample>, after: NonNullable<CpuSample>): { server: number; postgres: number; bench: number } {
+function cpuSpent(before: NonNullable<CpuSample>, after: NonNullable<CpuSample>): { server: number; postgres: number; postgresBackground: number; bench: number } {
   let postgres = 0;
-  for (const [pid, ms] of after.postgres) postgres += Math.max(0, ms - (before.postgres.get(pid) ?? 0));
-  return { server: after.server - before.server, postgres, bench: after.bench - before.bench };
+  let postgresBackground = 0;
+  for (const [pid, { ms, background }] of after.postgres) {
+    const spent = Math.max(0, ms - (before.postgres.get(pid)?.ms ?? 0));
+    postgres += spent;
+    if (background) postgresBackground += spent;
+  }
+  return { server: after.server - before.server, postgres, postgresBackground, bench: after.bench - before.bench };
 }
 
 function cpuPerRequest(before: CpuSample, requests: number): Measure['cpuMsPerRequest'] {
   const after = sampleCpu();
   if (!before || !after || requests === 0) return undefined;
   const spent = cpuSpent(before, after);
-  return { server: round(spent.server / requests, 2), postgres: round(spent.postgres / requests, 2), bench: round(spent.bench / requests, 2) };
+  return {
+    server: round(spent.server / requests, 2),
+    postgres: round(spent.postgres / requests, 2),
+    postgresBackground: round(spent.postgresBackground / requests, 2),
+    bench: round(spent.bench / requests, 2),
+  };
+}
+
+// ── what PostgreSQL writes: WAL bytes and full-page images (pg_stat_wal, server-wide) ──────────────
+let walReader: pg.Client | undefined;
+
+async function sampleWal(): Promise<{ bytes: number; fullPageImages: number } | null> {
+  if (!walReader) return null;
+  const { rows } = await walReader.query<{ bytes: string; fpi: string }>('SELECT wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal');
+  return { bytes: Number(rows[0]!.bytes), fullPageImages: Number(rows[0]!.fpi) };
+}
+
+async function walPerRequest(before: { bytes: number; fullPageImages: number } | null, requests: number): Promise<Measure['walPerRequest']> {
+  const after = await sampleWal();
+  if (!before || !after || requests === 0) return undefined;
+  return { bytes: Math.round((after.bytes - before.bytes) / requests), fullPageImages: round((after.fullPageImages - before.fullPageImages) / requests, 2) };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -406,6 +443,7 @@ async function load(
   const latencies: number[] = [];
   let unexpected = 0;
   let firstUnexpected: string | undefined;
+  const wal = await sampleWal();
   const cpu = sampleCpu();
   const started = performance.now();
   await inParallel(
@@ -424,7 +462,8 @@ async function load(
   );
   const seconds = (performance.now() - started) / 1000;
   if (firstUnexpected) console.error(`${name}: ${unexpected} unexpected answers, first: ${firstUnexpected}`);
-  return { ...summary(name, latencies, seconds, concurrency, unexpected), cpuMsPerRequest: cpuPerRequest(cpu, total) };
+  const cpuMsPerRequest = cpuPerRequest(cpu, total);
+  return { ...summary(name, latencies, seconds, concurrency, unexpected), cpuMsPerRequest, walPerRequest: await walPerRequest(wal, total) };
 }
 
 function summary(name: string, latencies: number[], seconds: number, concurrency: number, unexpected: number): Measure {
@@ -458,7 +497,7 @@ async function races(world: World): Promise<Measure> {
   const latencies: number[] = [];
   let unexpected = 0;
   let seconds = 0;
-  const cpu = { server: 0, postgres: 0, bench: 0 };
+  const cpu = { server: 0, postgres: 0, postgresBackground: 0, bench: 0 };
   for (let race = 0; race < RACES; race++) {
     const [sessionId] = await scheduleSessions(world, 1, RACE_SEATS);
     const before = sampleCpu();
@@ -474,7 +513,7 @@ async function races(world: World): Promise<Measure> {
     );
     seconds += (performance.now() - started) / 1000;
     const spent = cpuPerRequest(before, 1);
-    if (spent) for (const key of ['server', 'postgres', 'bench'] as const) cpu[key] += spent[key];
+    if (spent) for (const key of ['server', 'postgres', 'postgresBackground', 'bench'] as const) cpu[key] += spent[key];
     const winners = answers.filter(booked).length;
     const full = answers.filter((answer) => answer.data?.bookSession?.code === 'SESSION_FULL').length;
     if (winners !== RACE_SEATS || full !== RACE_MEMBERS - RACE_SEATS) {
@@ -482,7 +521,15 @@ async function races(world: World): Promise<Measure> {
       console.error(`race ${race}: ${winners} won and ${full} were told SESSION_FULL (expected ${RACE_SEATS} and ${RACE_MEMBERS - RACE_SEATS})`);
     }
   }
-  const cpuMsPerRequest = sampleCpu() && latencies.length ? { server: round(cpu.server / latencies.length, 2), postgres: round(cpu.postgres / latencies.length, 2), bench: round(cpu.bench / latencies.length, 2) } : undefined;
+  const cpuMsPerRequest =
+    sampleCpu() && latencies.length
+      ? {
+          server: round(cpu.server / latencies.length, 2),
+          postgres: round(cpu.postgres / latencies.length, 2),
+          postgresBackground: round(cpu.postgresBackground / latencies.length, 2),
+          bench: round(cpu.bench / latencies.length, 2),
+        }
+      : undefined;
   return { ...summary(`race: ${RACE_MEMBERS} members for ${RACE_SEATS} seats (×${RACES})`, latencies, seconds, RACE_MEMBERS, unexpected), cpuMsPerRequest, notes: `${RACE_SEATS} winners every race: ${unexpected === 0}` };
 }
 
@@ -654,6 +701,8 @@ try {
   server = await startServer(url, {}, nodeArgs);
   currentPort = server.port;
   currentServerPid = server.child.pid;
+  walReader = new pg.Client({ connectionString: url });
+  await walReader.connect();
   const hot = await scheduleSessions(world, hotSessions, BENEFICIARIES);
   const spreadSets = await Promise.all((PAD.length ? PAD : [0]).map(() => scheduleSessions(world, SPREAD_SESSIONS, 10_000)));
   const warm = await scheduleSessions(world, warmSessions, BENEFICIARIES);
@@ -721,6 +770,7 @@ try {
 } finally {
   if (server) await stopServer(server);
   if (counter) await counter.close();
+  await walReader?.end();
   agent.destroy();
   if (!env.KEEP_BENCH_DATABASE) await dropDatabase(databaseName);
 }
@@ -732,7 +782,8 @@ function print(title: string, rows: Partial<Measure>[]) {
       request: row.name,
       ...(row.reqPerSecond !== undefined ? { 'req/s': row.reqPerSecond, p50: row.p50Ms, p99: row.p99Ms, 'vs floor': row.ratioToFloor } : {}),
       ...(row.statementsPerRequest !== undefined ? { statements: row.statementsPerRequest } : {}),
-      ...(row.cpuMsPerRequest ? { 'server ms': row.cpuMsPerRequest.server, 'pg ms': row.cpuMsPerRequest.postgres, 'bench ms': row.cpuMsPerRequest.bench } : {}),
+      ...(row.cpuMsPerRequest ? { 'server ms': row.cpuMsPerRequest.server, 'pg ms': row.cpuMsPerRequest.postgres, 'pg bg ms': row.cpuMsPerRequest.postgresBackground, 'bench ms': row.cpuMsPerRequest.bench } : {}),
+      ...(row.walPerRequest ? { 'WAL B': row.walPerRequest.bytes, FPI: row.walPerRequest.fullPageImages } : {}),
       ...('perRequest' in row ? { statements: (row as { perRequest: number }).perRequest } : {}),
       ...(row.unexpected ? { unexpected: row.unexpected } : {}),
     })),
