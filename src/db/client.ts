@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { logger } from '../logger.js';
 import { migrate } from './migrate.js';
-import { pgConnection, pgliteConnection } from './sql.js';
+import { pgConnection, pgliteConnection, pgPreparedQuery } from './sql.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
 
@@ -22,8 +22,9 @@ export let prisma: PrismaClient;
  * The driver under Prisma, on Prisma's own connections, for the few hot statements that are raw SQL
  * anyway (a booking's read and call, the login check): Prisma's handling of a raw query (its
  * parameters, its result) cost 150-300 µs of CPU a statement, several times what node-postgres
- * spends on the same statement (bench/README.md, "Where a booking's time goes"). Not for anything
- * that needs a transaction: use `prisma` there. Set by `openDatabase`.
+ * spends on the same statement (bench/README.md, "Where a booking's time goes"). On PostgreSQL they
+ * are named prepared statements (`pgPreparedQuery`): pass fixed texts. Not for anything that
+ * needs a transaction: use `prisma` there. Set by `openDatabase`.
  */
 export let driverQuery: <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
 
@@ -62,7 +63,7 @@ async function openPostgres(connectionString: string): Promise<Opened> {
   return {
     kind: 'postgresql',
     prisma: client,
-    query: pgConnection(pool).query,
+    query: pgPreparedQuery(pool),
     ping: () => ping(client),
     close: async () => {
       await client.$disconnect();

@@ -130,12 +130,12 @@ const Schedule = graphql(`
 `);
 
 /** The statements one request sent, with its answer. Nothing else runs on this server meanwhile. */
-async function counted<T>(work: () => Promise<T>): Promise<{ statements: number; sql: string[]; answer: T }> {
+async function counted<T>(work: () => Promise<T>): Promise<{ statements: number; prepared: number; sql: string[]; answer: T }> {
   let answer!: T;
-  const { count, statements } = await counter.during(async () => {
+  const { count, prepared, statements } = await counter.during(async () => {
     answer = await work();
   });
-  return { statements: count, sql: statements, answer };
+  return { statements: count, prepared, sql: statements, answer };
 }
 
 /** Fails with the SQL listed, so whoever changed the count sees what was sent. */
@@ -156,6 +156,8 @@ describe('SQL statements per request (counted on the wire)', () => {
     const result = await counted(() => execute(app, Book, { input: { sessionId: session.id, beneficiaryId: member.beneficiaryId } }, { token: member.token }));
     expect(success(result.answer.bookSession, 'BookSessionSuccess').booking.status).toBe('CONFIRMED');
     expectStatements('bookSession', result);
+    // Both are named prepared statements: each connection plans them once, not on every booking.
+    expect(result.prepared).toBe(result.statements);
   });
 
   it('bookSession as the first request of a login: its row is read once more', async () => {
@@ -194,6 +196,7 @@ describe('SQL statements per request (counted on the wire)', () => {
     const result = await counted(() => execute(app, Cancel, { input: { bookingId } }, { token: member.token }));
     expect(success(result.answer.cancelBooking, 'CancelBookingSuccess')).toMatchObject({ creditReturned: true, booking: { status: 'CANCELLED' } });
     expectStatements('cancelBooking', result);
+    expect(result.prepared).toBe(result.statements);
   });
 
   it('claimWaitlistOffer: the seat freed for the waitlist becomes the claimant’s booking', async () => {

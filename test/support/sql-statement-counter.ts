@@ -13,12 +13,15 @@ import type { AddressInfo } from 'node:net';
 
 export interface CountedStatements {
   count: number;
+  /** Of `count`, the executions of a named prepared statement (parsed and planned once per connection). */
+  prepared: number;
   /** The SQL of each statement, in order (text of the Parse an Execute ran, or the Query). */
   statements: string[];
 }
 
 export class SqlStatementCounter {
   private count = 0;
+  private prepared = 0;
   private statements: string[] = [];
   private readonly sockets = new Set<Socket>();
 
@@ -38,7 +41,7 @@ export class SqlStatementCounter {
       const upstream = connect(targetPort, targetHost);
       counter.sockets.add(client);
       counter.sockets.add(upstream);
-      const reader = new FrontendReader((text) => counter.record(text));
+      const reader = new FrontendReader((text, named) => counter.record(text, named));
       client.on('data', (chunk: Buffer) => {
         reader.push(chunk);
         upstream.write(chunk);
@@ -61,15 +64,17 @@ export class SqlStatementCounter {
     return counter;
   }
 
-  private record(text: string): void {
+  private record(text: string, named: boolean): void {
     this.count += 1;
+    if (named) this.prepared += 1;
     if (this.statements.length < 10_000) this.statements.push(text);
   }
 
   /** The statements counted since the last `take` (or the start), and a fresh count from now. */
   take(): CountedStatements {
-    const taken = { count: this.count, statements: this.statements };
+    const taken = { count: this.count, prepared: this.prepared, statements: this.statements };
     this.count = 0;
+    this.prepared = 0;
     this.statements = [];
     return taken;
   }
@@ -106,7 +111,7 @@ class FrontendReader {
   private readonly prepared = new Map<string, string>();
   private readonly portals = new Map<string, string>();
 
-  constructor(private readonly onStatement: (text: string) => void) {}
+  constructor(private readonly onStatement: (text: string, named: boolean) => void) {}
 
   push(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
@@ -131,7 +136,7 @@ class FrontendReader {
 
   private read(type: number, body: Buffer): void {
     if (type === QUERY) {
-      this.onStatement(cString(body, 0).text);
+      this.onStatement(cString(body, 0).text, false);
     } else if (type === PARSE) {
       const name = cString(body, 0);
       this.prepared.set(name.text, cString(body, name.next).text);
@@ -139,8 +144,8 @@ class FrontendReader {
       const portal = cString(body, 0);
       this.portals.set(portal.text, cString(body, portal.next).text);
     } else if (type === EXECUTE) {
-      const portal = cString(body, 0).text;
-      this.onStatement(this.prepared.get(this.portals.get(portal) ?? '') ?? '?');
+      const statement = this.portals.get(cString(body, 0).text) ?? '';
+      this.onStatement(this.prepared.get(statement) ?? '?', statement !== '');
     }
   }
 }
