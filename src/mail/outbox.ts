@@ -55,13 +55,26 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir'>): Maile
   }
   const directory = join(config.dataDir, 'mail');
   const transport = createTransport({ streamTransport: true, buffer: true });
+  // The folder is made before the first message (not before each), and again if it was removed since.
+  let made: Promise<unknown> | undefined;
+  const makeDirectory = () =>
+    (made = mkdir(directory, { recursive: true }).catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    }));
   return {
     kind: 'files',
     send: async (email) => {
       const info = await transport.sendMail(message(email));
-      await mkdir(directory, { recursive: true });
       const file = join(directory, `${email.id}.eml`);
-      await writeFile(file, info.message as Buffer);
+      await (made ?? makeDirectory());
+      try {
+        await writeFile(file, info.message as Buffer);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        await makeDirectory();
+        await writeFile(file, info.message as Buffer);
+      }
       logger.info({ outboxEmailId: email.id, to: email.to, subject: email.subject, file }, 'email written');
     },
     close: () => transport.close(),
