@@ -18,8 +18,8 @@ const PINNED = {
   // The fast path: one read (booking_context), one call (book_session_with_credit). Was 21.
   bookSession: 2,
   bookSessionFirstRequest: 3,
-  // A race's loser: the call answers why, with the session as it found it. Was 3.
-  bookSessionFull: 2,
+  // A full session: the read says so, and no call follows. Was 3, then 2 (the call answered why).
+  bookSessionFull: 1,
   // The fast path (cancel_booking_with_credit): one read, one call. Was 22.
   cancelBooking: 2,
   // + 1 for the webhook outbox (issue 14): one INSERT … SELECT per event, that writes nothing
@@ -173,7 +173,7 @@ describe('SQL statements per request (counted on the wire)', () => {
     expectStatements('bookSessionFirstRequest', result);
   });
 
-  it('bookSession refused for want of a seat (a race lost): SESSION_FULL without reading the session again', async () => {
+  it('bookSession refused for want of a seat: SESSION_FULL from the one read', async () => {
     const catalogue = await createCatalogue(app);
     const session = await scheduleSession(app, catalogue, { capacity: 1 });
     const holder = await memberWithCredits(app, catalogue);

@@ -23,7 +23,7 @@ import { isUniqueViolation } from '../errors.js';
 
 interface Row {
   ctx: {
-    session: { id: string; organizationId: string; activityId: string; venueId: string; startsAt: string; status: SessionStatus };
+    session: { id: string; organizationId: string; activityId: string; venueId: string; startsAt: string; status: SessionStatus; full: boolean };
     activity: { name: string; audience: Audience; minAgeMonths: number | null; maxAgeMonths: number | null };
     venue: { name: string; address: string; city: string; postalCode: string | null };
     timeZone: string;
@@ -64,6 +64,9 @@ export async function bookWithCreditFast(
   const lots: CreditLot[] = ctx.lots.map((lot) => ({ ...lot, validFrom: new Date(lot.validFrom), validUntil: new Date(lot.validUntil) }));
   const choice = chooseCredits(lots, session, input.beneficiaryId, now);
   if (!choice.ok) return null;
+  // Full when read (migration 20261205010000): refused here, where the call's seat update would
+  // have refused it, without the call. Not full: the call's UPDATE takes the seat or says why not.
+  if (ctx.session.full) throw new SessionFullError();
 
   const memberId = ctx.beneficiary.memberId;
   const bookingId = uuidv7();
