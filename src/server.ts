@@ -17,7 +17,7 @@ import { type Database, openDatabase } from './db/client.js';
 import { seedDemoData } from './demo/seed.js';
 import { DomainError } from './domain/errors.js';
 import { callerKey, type EventBus, openEvents, subscribeShared, watch } from './events/pubsub.js';
-import { sendSharedFrames, sharedPayload } from './events/shared-frames.js';
+import { SharedFramesSocket, sharedPayload } from './events/shared-frames.js';
 import { startJobTimer } from './jobs/timer.js';
 import { configureWebhooks } from './webhooks/delivery.js';
 import { createMailer, getMailer, setMailer } from './mail/outbox.js';
@@ -123,6 +123,20 @@ function upgradeFacts(request: IncomingMessage): IncomingMessage {
     if (value !== undefined) headers[name] = value;
   }
   return { headers, socket: { remoteAddress: request.socket.remoteAddress } } as unknown as IncomingMessage;
+}
+
+/**
+ * The server's WebSocket: shared frames (events/shared-frames.ts), and text messages handed to
+ * listeners as strings. graphql-ws's listener turns each message into a string anyway, and keeps
+ * what it was given for as long as the operation runs: a subscribe message's Buffer (0.5 KB with
+ * its backing store) would stay beside its string for the life of every subscription.
+ */
+class GraphQLSocket extends SharedFramesSocket {
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const [data, isBinary] = args;
+    if (event === 'message' && isBinary === false && Buffer.isBuffer(data)) return super.emit(event, data.toString(), isBinary);
+    return super.emit(event, ...args);
+  }
 }
 
 /**
@@ -301,8 +315,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     const forwardedFor = request.headers['x-forwarded-for'];
     return clientAddressOf(request, typeof forwardedFor === 'string' ? forwardedFor : null, config.trustProxy);
   });
-  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, verifyClient: socketLimits.verifyClient });
-  wsServer.on('connection', (socket) => sendSharedFrames(socket));
+  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, verifyClient: socketLimits.verifyClient, WebSocket: GraphQLSocket });
   wsServer.on('connection', socketLimits.track);
   // Sockets opened with a login, so that a revoked or expired login closes them (4403, as
   // graphql-ws closes a refused connection_init).
