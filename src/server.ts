@@ -347,23 +347,28 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       // the socket with 4403 instead of running anonymously.
       onConnect: async (ctx) => {
         wsConnections.add(ctx);
-        (ctx.extra.socket as unknown as WebSocket).once('close', () => wsConnections.delete(ctx));
         try {
           const context = await buildContext({ connectionParams: ctx.connectionParams, extra: ctx.extra }, clock, contextRules);
           // The socket's life long, only a few headers and the address are read again: the upgrade
           // request itself (headers, raw headers, parser state) need not stay with every socket.
           (ctx.extra as { request: IncomingMessage }).request = upgradeFacts(ctx.extra.request);
           const { viewer } = context;
-          if (viewer?.sessionId) {
-            const socket = ctx.extra.socket as unknown as WebSocket;
+          const socket = ctx.extra.socket as unknown as WebSocket;
+          // A socket closed meanwhile has had its onClose already.
+          if (viewer?.sessionId && socket.readyState === socket.OPEN) {
             loggedInSockets.set(socket, { memberId: viewer.memberId, sessionId: viewer.sessionId });
-            socket.once('close', () => loggedInSockets.delete(socket));
           }
           return true;
         } catch (error) {
           if (error instanceof GraphQLError) return false;
           throw error;
         }
+      },
+      // graphql-ws calls it once a socket has closed: what onConnect noted goes without a listener
+      // of our own on every socket.
+      onClose: (ctx) => {
+        wsConnections.delete(ctx);
+        loggedInSockets.delete(ctx.extra.socket as unknown as WebSocket);
       },
       execute: (args: any) => args.rootValue.execute(args),
       // A shared group's result is serialised once for all its sockets (events/shared-frames.ts).

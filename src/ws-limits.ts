@@ -54,7 +54,8 @@ export function createSocketLimits(config: SocketLimitConfig, addressOf: (reques
     track(socket, request) {
       const address = addressOf(request);
       openSockets.set(address, socketsOf(address) + 1);
-      socket.once('close', () => {
+      // ws emits 'close' once: `on` spares the wrapper `once` would make for every socket.
+      socket.on('close', () => {
         const left = socketsOf(address) - 1;
         if (left > 0) openSockets.set(address, left);
         else openSockets.delete(address);
