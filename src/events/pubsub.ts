@@ -439,7 +439,8 @@ const MAX_QUEUED_RESULTS = 256;
 /** One subscriber of a group: the async iterator graphql-ws consumes. */
 class SharedStream implements AsyncIterableIterator<ExecutionResult> {
   private queue: ExecutionResult[] = [];
-  private waiting: { resolve: (result: IteratorResult<ExecutionResult>) => void; reject: (error: unknown) => void } | undefined;
+  /** The pending `next()`'s resolve (an error ends it with a rejected promise): the only function kept. */
+  private waiting: ((result: IteratorResult<ExecutionResult> | Promise<never>) => void) | undefined;
   private done = false;
   private failure: { error: unknown } | undefined;
 
@@ -447,10 +448,10 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
 
   push(result: ExecutionResult): void {
     if (this.done) return;
-    if (this.waiting) {
-      const { resolve } = this.waiting;
+    const waiting = this.waiting;
+    if (waiting) {
       this.waiting = undefined;
-      resolve({ value: result, done: false });
+      waiting({ value: result, done: false });
       return;
     }
     if (this.queue.length >= MAX_QUEUED_RESULTS) this.queue.shift();
@@ -464,8 +465,7 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
     const waiting = this.waiting;
     this.waiting = undefined;
     if (!waiting) return;
-    if (failure) waiting.reject(failure.error);
-    else waiting.resolve({ value: undefined, done: true });
+    waiting(failure ? Promise.reject(failure.error) : { value: undefined, done: true });
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
@@ -476,8 +476,8 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
       this.failure = undefined;
       return failure ? Promise.reject(failure.error) : Promise.resolve({ value: undefined, done: true });
     }
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
+    return new Promise((resolve) => {
+      this.waiting = resolve;
     });
   }
 
