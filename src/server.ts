@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type DocumentNode, type ExecutionResult, GraphQLError, Kind, visit } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
@@ -18,6 +17,7 @@ import { seedDemoData } from './demo/seed.js';
 import { DomainError } from './domain/errors.js';
 import { callerKey, type EventBus, openEvents, subscribeShared, watch } from './events/pubsub.js';
 import { SharedFramesSocket, sharedPayload } from './events/shared-frames.js';
+import { serveGraphQLWs } from './events/graphql-ws-server.js';
 import { startJobTimer } from './jobs/timer.js';
 import { configureWebhooks } from './webhooks/delivery.js';
 import { createMailer, getMailer, setMailer } from './mail/outbox.js';
@@ -123,20 +123,6 @@ function upgradeFacts(request: IncomingMessage): IncomingMessage {
     if (value !== undefined) headers[name] = value;
   }
   return { headers, socket: { remoteAddress: request.socket.remoteAddress } } as unknown as IncomingMessage;
-}
-
-/**
- * The server's WebSocket: shared frames (events/shared-frames.ts), and text messages handed to
- * listeners as strings. graphql-ws's listener turns each message into a string anyway, and keeps
- * what it was given for as long as the operation runs: a subscribe message's Buffer (0.5 KB with
- * its backing store) would stay beside its string for the life of every subscription.
- */
-class GraphQLSocket extends SharedFramesSocket {
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    const [data, isBinary] = args;
-    if (event === 'message' && isBinary === false && Buffer.isBuffer(data)) return super.emit(event, data.toString(), isBinary);
-    return super.emit(event, ...args);
-  }
 }
 
 /**
@@ -315,7 +301,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
     const forwardedFor = request.headers['x-forwarded-for'];
     return clientAddressOf(request, typeof forwardedFor === 'string' ? forwardedFor : null, config.trustProxy);
   });
-  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, verifyClient: socketLimits.verifyClient, WebSocket: GraphQLSocket });
+  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, verifyClient: socketLimits.verifyClient, WebSocket: SharedFramesSocket });
   wsServer.on('connection', socketLimits.track);
   // Sockets opened with a login, so that a revoked or expired login closes them (4403, as
   // graphql-ws closes a refused connection_init).
@@ -340,7 +326,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       .catch((error) => logger.warn({ err: error }, 'could not check the logins of open sockets'));
   }, config.socketAuthCheckMs);
   loginCheck.unref();
-  const wsCleanup = useServer(
+  const wsCleanup = serveGraphQLWs(
     {
       connectionInitWaitTimeout: config.socketLimits.connectionInitTimeoutMs,
       // The login is checked at connection_init and again at every subscribe: a bad token closes
@@ -424,6 +410,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       },
     },
     wsServer,
+    { production: config.production },
   );
 
   // Due work (expiry, renewals) runs on a timer in every instance; SKIP LOCKED shares it out. With

@@ -1,0 +1,132 @@
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, DEPRECATED_GRAPHQL_WS_PROTOCOL, handleProtocols, makeServer, type ServerOptions, type WebSocket as GraphQLWsSocket } from 'graphql-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { logger } from '../logger.js';
+
+// graphql-ws on a `ws` server, as graphql-ws's own `useServer` (graphql-ws/use/ws) does it, with
+// what one socket holds kept small (issue 13: 10,000 lobby screens on one instance). `useServer`
+// gives every socket its own keep-alive timer, `once` wrappers for 'close' and 'error', four
+// closures for the socket graphql-ws writes to, and an async listener that keeps each subscribe
+// message, as a Buffer and as a string, for as long as its subscription runs: about 1.5 KB a
+// socket. Here one timer pings every socket, the listeners are shared functions, and the message
+// handed to graphql-ws is not kept.
+
+/** What graphql-ws's hooks find in `ctx.extra`. */
+export interface SocketExtra {
+  readonly socket: WebSocket;
+  /** The upgrade request (src/server.ts keeps only a few of its facts once the socket is open). */
+  readonly request: IncomingMessage;
+}
+
+/** `useServer`'s interval: every socket is pinged this often, and closed when it has not answered the last ping. */
+const KEEP_ALIVE_MS = 12_000;
+
+/** The socket graphql-ws writes to: one small object per socket, its methods on the prototype. */
+class Transport implements GraphQLWsSocket {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly production: boolean,
+  ) {}
+
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  send(data: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.socket.readyState !== this.socket.OPEN) return resolve();
+      this.socket.send(data, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    // graphql-ws's handler of a subscribe message settles when the subscription ends: nothing of
+    // the message is kept here meanwhile.
+    this.socket.on('message', (data) => {
+      handle(String(data)).catch((error: unknown) => this.fail(error, 'a graphql-ws message failed'));
+    });
+  }
+
+  private fail(error: unknown, message: string): void {
+    fail(this.socket, error, message, this.production);
+  }
+}
+
+/** What `useServer` does on an error it did not expect: log it, close the socket with 1011. */
+function fail(socket: WebSocket, error: unknown, message: string, production: boolean): void {
+  logger.error({ err: error }, message);
+  socket.close(CloseCode.InternalServerError, closeReason(error, production));
+}
+
+/** A close reason fits in 123 bytes; outside production it says what failed. */
+function closeReason(error: unknown, production: boolean): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return production || Buffer.byteLength(text) > 123 ? 'Internal server error' : text;
+}
+
+/**
+ * Serves graphql-ws (`options`, as for `useServer`) on `wsServer`; `dispose` closes every socket
+ * (1001) and the server.
+ */
+export function serveGraphQLWs<P extends Record<string, unknown>>(
+  options: ServerOptions<P, SocketExtra>,
+  wsServer: WebSocketServer,
+  { production }: { production: boolean },
+): { dispose(): Promise<void> } {
+  const server = makeServer(options);
+  wsServer.options.handleProtocols = handleProtocols;
+
+  // Shared listeners: `this` is the socket.
+  function onError(this: WebSocket, error: Error): void {
+    fail(this, error, 'a graphql-ws socket failed', production);
+  }
+  /** Sockets pinged and not heard from since. */
+  const awaitingPong = new Set<WebSocket>();
+  function onPong(this: WebSocket): void {
+    awaitingPong.delete(this);
+  }
+
+  wsServer.once('error', (error) => {
+    logger.error({ err: error }, 'the WebSocket server failed');
+    for (const socket of wsServer.clients) socket.close(CloseCode.InternalServerError, closeReason(error, production));
+  });
+  wsServer.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    socket.on('error', onError);
+    socket.on('pong', onPong);
+    const closed = server.opened(new Transport(socket, production), { socket, request });
+    socket.on('close', (code: number, reason: Buffer) => {
+      awaitingPong.delete(socket);
+      if (!production && code === CloseCode.SubprotocolNotAcceptable && socket.protocol === DEPRECATED_GRAPHQL_WS_PROTOCOL) {
+        logger.warn('a client spoke subscriptions-transport-ws, which is not supported: use graphql-ws');
+      }
+      closed(code, String(reason)).catch((error: unknown) => logger.error({ err: error }, 'closing a graphql-ws socket failed'));
+    });
+  });
+
+  const keepAlive = setInterval(() => {
+    for (const socket of wsServer.clients) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (awaitingPong.has(socket)) {
+        awaitingPong.delete(socket);
+        socket.terminate();
+        continue;
+      }
+      awaitingPong.add(socket);
+      socket.ping();
+    }
+  }, KEEP_ALIVE_MS);
+  keepAlive.unref();
+
+  return {
+    dispose: async () => {
+      clearInterval(keepAlive);
+      for (const socket of wsServer.clients) socket.close(1001, 'Going away');
+      wsServer.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wsServer.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
