@@ -328,10 +328,12 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
   loginCheck.unref();
   const wsCleanup = serveGraphQLWs(
     {
-      connectionInitWaitTimeout: config.socketLimits.connectionInitTimeoutMs,
+      // connection_init's deadline is kept by socketLimits (ws-limits.ts).
+      connectionInitWaitTimeout: 0,
       // The login is checked at connection_init and again at every subscribe: a bad token closes
       // the socket with 4403 instead of running anonymously.
       onConnect: async (ctx) => {
+        socketLimits.initialised(ctx.extra.socket);
         wsConnections.add(ctx);
         try {
           const context = await buildContext({ connectionParams: ctx.connectionParams, extra: ctx.extra }, clock, contextRules);
