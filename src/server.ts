@@ -365,10 +365,17 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       // and every socket gets the same result: what lets one instance serve 10k lobby screens.
       // One that asks for the current state first runs on its own: a group already running has
       // sent its state long ago (its changes still come from the one shared read per event).
-      subscribe: (args: any) =>
-        shareSubscriptions && !asksForCurrentState(args)
-          ? subscribeShared(args, args.rootValue.subscribe, callerKey(args.contextValue))
-          : args.rootValue.subscribe(args),
+      subscribe: (args: any) => {
+        if (!shareSubscriptions || asksForCurrentState(args)) return args.rootValue.subscribe(args);
+        const { schema: argsSchema, document, operationName, variableValues, contextValue, rootValue } = args;
+        // graphql-ws keeps `args` for as long as the subscription runs (for onNext and onOperation,
+        // which read no context here), though a subscription that joins a running group never
+        // uses its context or Yoga's functions again: the group's first one runs with its own copy.
+        args.contextValue = undefined;
+        args.rootValue = undefined;
+        const own = { schema: argsSchema, document, operationName, variableValues, contextValue, rootValue };
+        return subscribeShared(own, rootValue.subscribe, callerKey(contextValue));
+      },
       onSubscribe: async (ctx, _id, payload) => {
         const tooMany = socketLimits.tooManySubscriptions(ctx);
         if (tooMany) return [tooMany];
