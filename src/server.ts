@@ -405,6 +405,10 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
+        // graphql-ws keeps the message for as long as the operation runs: its query becomes the
+        // text of Yoga's cached document, one string for every socket that sent the same query.
+        const text = document.loc?.source.body;
+        if (text === payload.query) (payload as { query: string }).query = text;
         const args = {
           schema: envelopedSchema,
           operationName: payload.operationName,
