@@ -94,7 +94,9 @@ async function startFloor(): Promise<Pick<App, 'listen' | 'close'>> {
     socket.on('close', () => subscriptions.delete(socket));
   });
   watch('session:changed', (event) => {
-    void prisma.session.findUniqueOrThrow({ where: { id: event.sessionId } }).then((session) => {
+    // Another run on the same Redis publishes sessions this database does not have: ignored.
+    void prisma.session.findUnique({ where: { id: event.sessionId } }).then((session) => {
+      if (!session) return;
       const payload = JSON.stringify({
         data: {
           sessionAvailability: {

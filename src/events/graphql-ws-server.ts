@@ -20,6 +20,7 @@ export interface SocketExtra {
 
 /** `useServer`'s interval: every socket is pinged this often, and closed when it has not answered the last ping. */
 const KEEP_ALIVE_MS = 12_000;
+const PINGS_PER_TURN = 1_000;
 
 /** The socket graphql-ws writes to: one small object per socket, its methods on the prototype. */
 class Transport implements GraphQLWsSocket {
@@ -107,8 +108,10 @@ export function serveGraphQLWs<P extends Record<string, unknown>>(
     });
   });
 
-  const keepAlive = setInterval(() => {
-    for (const socket of wsServer.clients) {
+  // A thousand sockets a turn of the event loop: 10,000 pings in one turn would hold up every
+  // request for tens of milliseconds every interval.
+  const pingSome = (sockets: WebSocket[], from: number) => {
+    for (const socket of sockets.slice(from, from + PINGS_PER_TURN)) {
       if (socket.readyState !== socket.OPEN) continue;
       if (awaitingPong.has(socket)) {
         awaitingPong.delete(socket);
@@ -118,7 +121,9 @@ export function serveGraphQLWs<P extends Record<string, unknown>>(
       awaitingPong.add(socket);
       socket.ping();
     }
-  }, KEEP_ALIVE_MS);
+    if (from + PINGS_PER_TURN < sockets.length) setImmediate(pingSome, sockets, from + PINGS_PER_TURN);
+  };
+  const keepAlive = setInterval(() => pingSome([...wsServer.clients], 0), KEEP_ALIVE_MS);
   keepAlive.unref();
 
   return {
