@@ -81,6 +81,8 @@ export interface SocketLimitConfig {
   maxSocketsPerAddress: number;
   /** Time a socket has to send `connection_init` before it is closed with 4408. */
   connectionInitTimeoutMs: number;
+  /** Every socket is pinged this often, and dropped when it has not answered the previous ping. */
+  keepAliveMs: number;
 }
 
 export interface RateLimitConfig {
@@ -161,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptionsPerSocket: positiveInteger(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 20),
       maxSocketsPerAddress: positiveInteger(env, 'WS_MAX_SOCKETS_PER_ADDRESS', 50),
       connectionInitTimeoutMs: positiveInteger(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3_000),
+      keepAliveMs: positiveInteger(env, 'WS_KEEP_ALIVE_MS', 12_000),
     },
     maxBodyBytes: positiveInteger(env, 'MAX_BODY_BYTES', 1024 * 1024),
     responseCache: flag(env.RESPONSE_CACHE, true)

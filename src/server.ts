@@ -423,7 +423,7 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       },
     },
     wsServer,
-    { production: config.production },
+    { production: config.production, keepAliveMs: config.socketLimits.keepAliveMs },
   );
 
   // Due work (expiry, renewals) runs on a timer in every instance; SKIP LOCKED shares it out. With

@@ -18,8 +18,6 @@ export interface SocketExtra {
   readonly request: IncomingMessage;
 }
 
-/** `useServer`'s interval: every socket is pinged this often, and closed when it has not answered the last ping. */
-const KEEP_ALIVE_MS = 12_000;
 const PINGS_PER_TURN = 1_000;
 
 /** The socket graphql-ws writes to: one small object per socket, its methods on the prototype. */
@@ -71,12 +69,13 @@ function closeReason(error: unknown, production: boolean): string {
 
 /**
  * Serves graphql-ws (`options`, as for `useServer`) on `wsServer`; `dispose` closes every socket
- * (1001) and the server.
+ * (1001) and the server. Every socket is pinged each `keepAliveMs` (`useServer`'s 12 s by
+ * default, `WS_KEEP_ALIVE_MS`) and dropped when it has not answered the previous ping.
  */
 export function serveGraphQLWs<P extends Record<string, unknown>>(
   options: ServerOptions<P, SocketExtra>,
   wsServer: WebSocketServer,
-  { production }: { production: boolean },
+  { production, keepAliveMs }: { production: boolean; keepAliveMs: number },
 ): { dispose(): Promise<void> } {
   const server = makeServer(options);
   wsServer.options.handleProtocols = handleProtocols;
@@ -123,7 +122,7 @@ export function serveGraphQLWs<P extends Record<string, unknown>>(
     }
     if (from + PINGS_PER_TURN < sockets.length) setImmediate(pingSome, sockets, from + PINGS_PER_TURN);
   };
-  const keepAlive = setInterval(() => pingSome([...wsServer.clients], 0), KEEP_ALIVE_MS);
+  const keepAlive = setInterval(() => pingSome([...wsServer.clients], 0), keepAliveMs);
   keepAlive.unref();
 
   return {

@@ -22,7 +22,8 @@ const ChangeCapacity = graphql(`
 const AVAILABILITY = 'subscription SocketLimitsAvailability($filter: SessionFilter!) { sessionAvailability(filter: $filter) { seatsLeft capacity session { id } } }';
 
 const INIT_TIMEOUT_MS = 300;
-const limits = { maxSubscriptionsPerSocket: 20, maxSocketsPerAddress: 50, connectionInitTimeoutMs: INIT_TIMEOUT_MS };
+const KEEP_ALIVE_MS = 200;
+const limits = { maxSubscriptionsPerSocket: 20, maxSocketsPerAddress: 50, connectionInitTimeoutMs: INIT_TIMEOUT_MS, keepAliveMs: KEEP_ALIVE_MS };
 
 interface Message {
   type: string;
@@ -61,8 +62,8 @@ const waitFor = async (check: () => boolean, timeoutMs = 5_000) => {
 };
 
 /** Opens a socket and, unless `init` is null, sends connection_init and waits for the ack. */
-async function openSocket(options: { headers?: Record<string, string>; init?: Record<string, unknown> | null; at?: string } = {}) {
-  const socket = new WebSocket(options.at ?? url, 'graphql-transport-ws', { headers: options.headers });
+async function openSocket(options: { headers?: Record<string, string>; init?: Record<string, unknown> | null; at?: string; answerPings?: boolean } = {}) {
+  const socket = new WebSocket(options.at ?? url, 'graphql-transport-ws', { headers: options.headers, autoPong: options.answerPings ?? true });
   sockets.push(socket);
   const messages: Message[] = [];
   const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
@@ -214,6 +215,21 @@ describe('connection_init', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(INIT_TIMEOUT_MS - 50);
     expect(elapsed).toBeLessThan(INIT_TIMEOUT_MS + 1_500);
+  });
+});
+
+describe('keep-alive', () => {
+  it('drops a socket that stops answering pings, and keeps one that answers them', async () => {
+    const gone = await openSocket({ init: {}, answerPings: false });
+    const alive = await openSocket({ init: {} });
+    let pings = 0;
+    alive.socket.on('ping', () => (pings += 1));
+    const started = Date.now();
+    // Pinged, then dropped at the next ping (the server ends the TCP connection: no close frame).
+    expect(await gone.closed).toBe(1006);
+    expect(Date.now() - started).toBeLessThan(3 * KEEP_ALIVE_MS + 1_000);
+    await waitFor(() => pings >= 3);
+    expect(alive.socket.readyState).toBe(WebSocket.OPEN);
   });
 });
 

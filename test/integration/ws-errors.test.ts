@@ -28,7 +28,7 @@ beforeAll(async () => {
   counter = await SqlStatementCounter.start(testConfig().databaseUrl!);
   app = await startApp({
     databaseUrl: counter.url,
-    socketLimits: { maxSubscriptionsPerSocket: MAX_SUBSCRIPTIONS, maxSocketsPerAddress: 50, connectionInitTimeoutMs: 3_000 },
+    socketLimits: { maxSubscriptionsPerSocket: MAX_SUBSCRIPTIONS, maxSocketsPerAddress: 50, connectionInitTimeoutMs: 3_000, keepAliveMs: 12_000 },
   });
   url = `ws://127.0.0.1:${await app.listen(0, '127.0.0.1')}/graphql`;
 });
