@@ -45,9 +45,13 @@ const BENEFICIARIES_PER_MEMBER = int('BENCH_BENEFICIARIES_PER_MEMBER', 2);
 const HOT_BOOKINGS = int('BENCH_HOT_BOOKINGS', 800);
 const SPREAD_BOOKINGS = int('BENCH_SPREAD_BOOKINGS', 800);
 const SPREAD_SESSIONS = int('BENCH_SPREAD_SESSIONS', 100);
-// As many bookings as the floor's 2,000 warm-up requests take to reach its steady state: with 100,
-// the first measure (hot) still ran partly before V8 had optimised the booking path.
+// Booking warms up in rounds of one booking per beneficiary, at least BENCH_WARM_BOOKINGS, until
+// the server's CPU a booking stops falling (two rounds within 5 %), at most
+// BENCH_WARM_BOOKINGS_MAX: with a fixed 800, the first measures still ran partly before V8 had
+// optimised the booking path (the server's CPU a spread booking was 1.9-2.9 ms in the first
+// measure and 1.85 ms when measured again later in the same run).
 const WARM_BOOKINGS = int('BENCH_WARM_BOOKINGS', 800);
+const WARM_BOOKINGS_MAX = Math.max(WARM_BOOKINGS, int('BENCH_WARM_BOOKINGS_MAX', 4_000));
 const SCHEDULE_SESSIONS = int('BENCH_SCHEDULE_SESSIONS', 200);
 const SCHEDULE_REQUESTS = int('BENCH_SCHEDULE_REQUESTS', 500);
 const RACE_MEMBERS = int('BENCH_RACE_MEMBERS', 200);
@@ -643,16 +647,18 @@ async function countStatements(counter: SqlStatementCounter, requests: { body: s
 const hotSessions = Math.ceil(HOT_BOOKINGS / BENEFICIARIES);
 const spreadRounds = Math.ceil(SPREAD_BOOKINGS / BENEFICIARIES);
 /** Credits each beneficiary needs: warm-up, counts, hot, spread (once, then twice per padded size), races. */
-const warmSessions = Math.ceil(WARM_BOOKINGS / BENEFICIARIES);
+const warmSessions = Math.ceil(WARM_BOOKINGS_MAX / BENEFICIARIES);
 const CREDITS = 2 + 2 + warmSessions + hotSessions + spreadRounds * Math.max(1, 2 * PAD.length - 1) + RACES + 10;
 
 // A throwaway database on TEST_DATABASE_ADMIN_URL's server, as the tests make them.
 const databaseName = await createDatabase('bench_api');
 const url = databaseUrl(databaseName);
-const results: { measures: Measure[]; counts: Record<string, { perRequest: number; example: string[] }>; growth: Measure[] } = {
+const results: { measures: Measure[]; counts: Record<string, { perRequest: number; example: string[] }>; growth: Measure[]; warmUpServerMs: number[] } = {
   measures: [],
   counts: {},
   growth: [],
+  /** The server's CPU a booking in each warm-up round (one booking per beneficiary). */
+  warmUpServerMs: [],
 };
 let server: Server | undefined;
 let counter: SqlStatementCounter | undefined;
@@ -713,10 +719,22 @@ try {
   const warm = await scheduleSessions(world, warmSessions, BENEFICIARIES);
   // Warm-up, not measured: compilation, connections, caches.
   await load('warm-up floor', 2_000, CONCURRENCY, () => ({ body: FLOOR }), () => true);
-  await load('warm-up booking', WARM_BOOKINGS, CONCURRENCY, (k) => {
-    const beneficiary = world.beneficiaries[k % BENEFICIARIES]!;
-    return { body: bookBody(warm[Math.floor(k / BENEFICIARIES)]!, beneficiary.id), token: beneficiary.token };
-  }, booked);
+  const warmRounds = results.warmUpServerMs;
+  for (let round = 0; round < warmSessions; round++) {
+    const measured = await load('warm-up booking', BENEFICIARIES, CONCURRENCY, (k) => {
+      const beneficiary = world.beneficiaries[k]!;
+      return { body: bookBody(warm[round]!, beneficiary.id), token: beneficiary.token };
+    }, booked);
+    const serverMs = measured.cpuMsPerRequest?.server;
+    if (serverMs === undefined) {
+      if ((round + 1) * BENEFICIARIES >= WARM_BOOKINGS) break;
+      continue;
+    }
+    warmRounds.push(serverMs);
+    const previous = warmRounds.at(-2);
+    if ((round + 1) * BENEFICIARIES >= WARM_BOOKINGS && previous !== undefined && Math.abs(serverMs - previous) <= 0.05 * previous) break;
+  }
+  console.log(`booking warmed up with ${warmRounds.length * BENEFICIARIES || WARM_BOOKINGS} bookings (server ms a booking, by round: ${warmRounds.join(', ') || 'not measured'})`);
   await load('warm-up schedule', 20, 4, () => ({ body: op(SCHEDULE, { venueId: world.scheduleVenueId }) }), () => true);
   // The emails of the data built and of the warm-up are the server's job timer's to send (every
   // JOB_INTERVAL_MS, 10 s): sent now, before the measures, rather than in whichever one the timer
@@ -813,7 +831,7 @@ writeFileSync(
     {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), loadavg: loadavg().map((v) => round(v, 2)) },
-      settings: { CONCURRENCY, FLOOR_REQUESTS, WARM_BOOKINGS, MEMBERS, BENEFICIARIES_PER_MEMBER, HOT_BOOKINGS, SPREAD_BOOKINGS, SPREAD_SESSIONS, SCHEDULE_SESSIONS, SCHEDULE_REQUESTS, RACE_MEMBERS, RACE_SEATS, RACES, PAD },
+      settings: { CONCURRENCY, FLOOR_REQUESTS, WARM_BOOKINGS, WARM_BOOKINGS_MAX, MEMBERS, BENEFICIARIES_PER_MEMBER, HOT_BOOKINGS, SPREAD_BOOKINGS, SPREAD_SESSIONS, SCHEDULE_SESSIONS, SCHEDULE_REQUESTS, RACE_MEMBERS, RACE_SEATS, RACES, PAD },
       seconds: round((performance.now() - runStarted) / 1000, 1),
       ...results,
     },
