@@ -134,7 +134,8 @@ export async function bookWithCreditFast(
 /**
  * A version 7 UUID (time-ordered), as Prisma's `uuid(7)` default makes them: the milliseconds in
  * the first 48 bits, the rest from `randomUUID` (random, with the RFC 9562 variant), which draws
- * from a buffer of entropy instead of a system call per id (`randomBytes` cost 60 µs for a booking's four ids).
+ * from a buffer of entropy instead of a system call per id (`randomBytes` cost 60 µs for a
+ * booking's four ids).
  */
 function uuidv7(): string {
   const time = Date.now().toString(16).padStart(12, '0');
