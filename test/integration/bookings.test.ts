@@ -158,6 +158,10 @@ describe('booking', () => {
     ).booking;
     expect(result).toMatchObject({ status: 'CONFIRMED', bookedByStaff: false, session: { seatsLeft: 4 }, entitlement: { creditsRemaining: 2 } });
     expect(await balance(m)).toBe(2);
+    // Its id is a version 7 UUID of now, as every id of the schema (uuid(7)): time-ordered rows.
+    const uuid = Buffer.from(result.id, 'base64').toString('utf8').split(':')[1]!;
+    expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Math.abs(parseInt(uuid.replace('-', '').slice(0, 12), 16) - Date.now())).toBeLessThan(60_000);
   });
 });
 
