@@ -36,8 +36,8 @@ export async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: num
 
 /**
  * GraphQL requests with a body over `maxBytes` answer 413: at once when Content-Length says so,
- * and otherwise (a chunked body, or a Content-Length that lies) as soon as the bytes read pass
- * the limit, so a body is never buffered beyond it.
+ * and otherwise (a chunked body) as soon as the bytes read pass the limit, so a body is never
+ * buffered beyond it.
  */
 export function useBodyLimit(maxBytes: number): Plugin<Record<string, unknown>, Context> {
   return {
@@ -52,15 +52,19 @@ export function useBodyLimit(maxBytes: number): Plugin<Record<string, unknown>, 
         }),
       );
     },
-    onRequestParse: ({ request, requestParser, setRequestParser }) => {
-      if (!requestParser || !request.body || request.method === 'GET' || request.method === 'HEAD') return;
+    onRequestParse: ({ request, requestParser, setRequestParser, fetchAPI }) => {
+      if (!requestParser || request.method === 'GET' || request.method === 'HEAD') return;
+      // A declared length was checked above, and Node's parser never reads a body past it (what
+      // follows is the next request): only a body without one (chunked) needs counting. Yoga's own
+      // limit (`maxRequestBodySize`, piping every body through a stream) is off in server.ts.
+      if (request.headers.get('content-length') !== null || !request.body) return;
       setRequestParser(async (original) => {
         const bytes = await readAtMost(original.body!, maxBytes);
         if (!bytes) {
           const { message, extensions } = tooLarge(original, maxBytes);
           throw createGraphQLError(message, { extensions });
         }
-        return requestParser(new Request(original.url, { method: original.method, headers: original.headers, body: bytes }));
+        return requestParser(new fetchAPI.Request(original.url, { method: original.method, headers: original.headers, body: bytes }));
       });
     },
   };

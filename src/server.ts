@@ -226,6 +226,9 @@ export async function createApp(config: Config, givenClock?: Clock, options: App
       ...(config.responseCache ? useScheduleCache({ ...config.responseCache, clock }) : []),
     ],
     parserAndValidationCache: { errorCache: uncachedErrors },
+    // useBodyLimit (src/body-limit.ts) bounds bodies, with a translated 413; Yoga's own limit would
+    // pipe every body through one more stream.
+    maxRequestBodySize: false,
     // Browsers may call from the listed origins only (with the login cookie); others get no CORS
     // headers at all, so the browser keeps their pages out.
     cors: (request) => {
