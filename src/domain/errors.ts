@@ -109,6 +109,10 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
 /**
  * A business failure. Services throw these; the schema turns them into typed results. Anything
  * that is not a DomainError is a bug and stays masked. The message is a key, translated per request.
+ *
+ * It carries no stack: it is an answer to the client, logged without one, and capturing a stack
+ * is most of what throwing costs (and formatting it, with source maps, when the errors plugin
+ * copies the error's properties). Every member who loses a race for a seat pays for it.
  */
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -116,9 +120,19 @@ export abstract class DomainError extends Error {
     readonly messageKey: MessageKey,
     readonly params: MessageParams = {},
   ) {
-    super(messageKey);
+    super(withoutStack(messageKey));
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
   }
+}
+
+let stackTraceLimit = Error.stackTraceLimit;
+
+/** Its message, with stack capture off for the `Error` constructor it is passed to (restored right after). */
+function withoutStack(message: string): string {
+  stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  return message;
 }
 
 export interface ValidationIssue {
