@@ -5,7 +5,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, validate, type ValidationContext, type ValidationRule } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, validate, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { OperationLimitConfig } from './config.js';
 import type { Context } from './context.js';
@@ -59,60 +59,81 @@ function initialLocale(context: InitialContext): Locale {
  */
 export const uncachedErrors = { get: (): undefined => undefined, set: (): void => {} };
 
+/** A limit a document breaks whatever its variables: kept per document, worded per request. */
+interface DocumentRefusal {
+  code: RefusalCode;
+  key: MessageKey;
+  limit: number;
+}
+
 /**
  * Every operation, over HTTP or WebSocket, is bounded before it runs:
  * - tokens while parsing (graphql-armor's counting lexer), so a huge document costs little;
- * - aliases, directives, depth (graphql-armor's rules), the schema's complexity and breadth (the
- *   Pothos complexity plugin, with the operation's variables) and, when switched off,
- *   introspection, once per operation just before it executes: these depend on variables and
- *   language, which Yoga's validation cache does not key on.
+ * - aliases, directives, depth (graphql-armor's rules) and, when switched off, introspection:
+ *   these depend on the document alone, so they are checked once per document (Yoga's parser
+ *   cache hands the same document object to every request with the same text) and remembered;
+ * - the schema's complexity and breadth (the Pothos complexity plugin), with the operation's
+ *   variables, once per operation just before it executes.
+ * They are not Yoga validation rules because a refusal is worded in the request's language and
+ * complexity depends on variables, neither of which Yoga's validation cache keys on.
  * A refusal is one GraphQL error per broken limit with its code, HTTP 400, and a warning in the log.
  */
 export function useOperationLimits(options: OperationLimitOptions): Plugin[] {
   const { limits } = options;
-  const rulesFor = (locale: Locale, variables: Record<string, unknown>, operationName: string | null | undefined, context: object) => {
+  const armor = { propagateOnRejection: false, exposeLimits: false } as const;
+
+  /** The document's refusals, in the order its rules found them. */
+  const checkDocument = (schema: GraphQLSchema, document: DocumentNode): DocumentRefusal[] => {
+    const found: DocumentRefusal[] = [];
     const report =
       (code: RefusalCode, key: MessageKey, limit: number) =>
-      (validation: ValidationContext | null): void => {
-        validation?.reportError(refusal(locale, code, key, { limit }));
+      (): void => {
+        found.push({ code, key, limit });
       };
-    const armor = { propagateOnRejection: false, exposeLimits: false } as const;
     const rules: ValidationRule[] = [
       maxAliasesRule({ ...armor, n: limits.aliases, allowList: [], onReject: [report(REFUSAL_CODES.aliases, 'refused.tooManyAliases', limits.aliases)] }),
       maxDirectivesRule({ ...armor, n: limits.directives, onReject: [report(REFUSAL_CODES.directives, 'refused.tooManyDirectives', limits.directives)] }),
       maxDepthRule({ ...armor, n: limits.depth, flattenFragments: true, onReject: [report(REFUSAL_CODES.depth, 'refused.tooDeep', limits.depth)] }),
-      createComplexityRule({
-        context,
-        variableValues: variables,
-        operationName,
-        validate: ({ complexity, breadth }, reportError) => {
-          if (complexity > limits.complexity) {
-            reportError(refusal(locale, REFUSAL_CODES.complexity, 'refused.tooComplex', { cost: complexity, limit: limits.complexity }));
-          } else if (breadth > limits.breadth) {
-            reportError(refusal(locale, REFUSAL_CODES.complexity, 'refused.tooBroad', { breadth, limit: limits.breadth }));
-          }
-        },
-      }),
     ];
     if (!options.introspection) {
-      rules.push((validation) => ({
+      rules.push(() => ({
         Field(node) {
-          if (node.name.value === '__schema' || node.name.value === '__type') {
-            validation.reportError(refusal(locale, REFUSAL_CODES.introspection, 'refused.introspectionDisabled', {}));
-          }
+          if (node.name.value === '__schema' || node.name.value === '__type') report(REFUSAL_CODES.introspection, 'refused.introspectionDisabled', 0)();
         },
       }));
     }
-    return rules;
+    validate(schema, document, rules);
+    return found;
+  };
+  // Keyed by the document object, so a document Yoga's cache drops is dropped here too.
+  const byDocument = new WeakMap<DocumentNode, DocumentRefusal[]>();
+  const documentRefusals = (schema: GraphQLSchema, document: DocumentNode) => {
+    let found = byDocument.get(document);
+    if (!found) byDocument.set(document, (found = checkDocument(schema, document)));
+    return found;
   };
 
   /** The refusals of one operation; other problems (bad variables…) are left to execution. */
   const refusals = (schema: GraphQLSchema, document: DocumentNode, variables: unknown, operationName: string | null | undefined, context: Context) => {
-    const codes: readonly string[] = Object.values(REFUSAL_CODES);
-    const variableValues = (variables ?? {}) as Record<string, unknown>;
-    return validate(schema, document, rulesFor(context.locale, variableValues, operationName, context)).filter((error) =>
-      codes.includes(String(error.extensions.code)),
+    const locale = context.locale;
+    const errors = documentRefusals(schema, document).map(({ code, key, limit }) =>
+      refusal(locale, code, key, code === REFUSAL_CODES.introspection ? {} : { limit }),
     );
+    const complexity = createComplexityRule({
+      context,
+      variableValues: (variables ?? {}) as Record<string, unknown>,
+      operationName,
+      validate: ({ complexity, breadth }, reportError) => {
+        if (complexity > limits.complexity) {
+          reportError(refusal(locale, REFUSAL_CODES.complexity, 'refused.tooComplex', { cost: complexity, limit: limits.complexity }));
+        } else if (breadth > limits.breadth) {
+          reportError(refusal(locale, REFUSAL_CODES.complexity, 'refused.tooBroad', { breadth, limit: limits.breadth }));
+        }
+      },
+    });
+    const codes: readonly string[] = Object.values(REFUSAL_CODES);
+    for (const error of validate(schema, document, [complexity])) if (codes.includes(String(error.extensions.code))) errors.push(error);
+    return errors;
   };
 
   const refuse = (errors: GraphQLError[], stop: (result: ExecutionResult) => void) => {
