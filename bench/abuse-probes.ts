@@ -1,7 +1,7 @@
 // Issue 10 (abuse resistance), "verify before resolving": the issue's probes against the server
-// started as `npm start` starts it (node --import tsx src/main.ts), each with a /health pinger
-// beside it. Prints one row per probe: what came back, how long it took, and the worst /health
-// round trip meanwhile. Only 127.0.0.1; every loop is bounded in count and time.
+// started as `npm start` starts it (node with npm start's flags, --import tsx src/main.ts), each
+// with a /health pinger beside it. Prints one row per probe: what came back, how long it took,
+// and the worst /health round trip meanwhile. Only 127.0.0.1; every loop is bounded in count and time.
 //
 //   npm run bench:probes                      embedded PGlite in a temporary DATA_DIR, in-process events
 //   DATABASE_URL=… REDIS_URL=… npm run bench:probes
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { npmStartNodeFlags } from './npm-start.js';
 
 const PROBE_TIMEOUT_MS = 60_000;
 const START_TIMEOUT_MS = 180_000;
@@ -30,7 +31,7 @@ interface Row {
 // ── the server ──────────────────────────────────────────────────────────────────────────────
 const dataDir = mkdtempSync(join(tmpdir(), 'abuse-probes-'));
 const logs: { at: number; line: string }[] = [];
-const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+const server: ChildProcess = spawn(process.execPath, [...npmStartNodeFlags(), '--import', 'tsx', 'src/main.ts'], {
   env: {
     ...process.env,
     // As deployed: production (no GraphiQL niceties, masked errors), with its required secret.

@@ -27,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase, databaseUrl, dropDatabase } from '../test/support/global-setup.js';
+import { npmStartNodeFlags } from './npm-start.js';
 import { SqlStatementCounter } from '../test/support/sql-statement-counter.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -75,7 +76,7 @@ interface Server {
 
 function startServer(databaseUrl: string, extra: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-api-'));
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...npmStartNodeFlags(), ...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: {
       ...process.env,
