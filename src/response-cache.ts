@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { type Cache, createInMemoryCache, hashSHA256, useResponseCache } from '@graphql-yoga/plugin-response-cache';
+import { type Cache, createInMemoryCache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import {
   type ExecutionResult,
   getArgumentValues,
@@ -375,7 +375,11 @@ export function useScheduleCache(options: ResponseCacheOptions): Plugin[] {
       candidates.add(request);
       const locale = localeFromAcceptLanguage(request.headers.get('accept-language'));
       const clock = options.clock instanceof TestClock ? String(options.clock.now().getTime()) : '';
-      return hashSHA256([documentString, operationName ?? '', JSON.stringify(variableValues ?? {}), locale, clock].join('\u0000'));
+      // Hashed here, synchronously: the plugin's own hashSHA256 is WebCrypto's digest, a job on
+      // libuv's thread pool and a promise for every schedule request.
+      return createHash('sha256')
+        .update([documentString, operationName ?? '', JSON.stringify(variableValues ?? {}), locale, clock].join('\u0000'))
+        .digest('hex');
     },
   });
   return [rules, responseCache];
