@@ -112,7 +112,7 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
  *
  * It carries no stack: it is an answer to the client, logged without one, and capturing a stack
  * is most of what throwing costs (and formatting it, with source maps, when the errors plugin
- * copies the error's properties). Every member who loses a race for a seat pays for it.
+ * reads the error's property descriptors). Every member who loses a race for a seat pays for it.
  */
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
