@@ -4,8 +4,9 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { createComplexityRule } from '@pothos/plugin-complexity';
-import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, validate, type ValidationRule } from 'graphql';
+import { PothosValidationError } from '@pothos/core';
+import { complexityFromQuery } from '@pothos/plugin-complexity';
+import { type DocumentNode, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema, Kind, validate, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { OperationLimitConfig } from './config.js';
 import type { Context } from './context.js';
@@ -59,6 +60,26 @@ function initialLocale(context: InitialContext): Locale {
  */
 export const uncachedErrors = { get: (): undefined => undefined, set: (): void => {} };
 
+/**
+ * The complexity and breadth of the operation that will run, with its variables (the Pothos
+ * complexity plugin's `complexityFromQuery`, on that operation and the document's fragments);
+ * null when there is none to run or its variables are bad, which execution answers.
+ */
+function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: unknown, context: object) {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return null;
+  const fragments = document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION);
+  try {
+    return complexityFromQuery(
+      { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] },
+      { schema, ctx: context, variables: (variables ?? {}) as Record<string, unknown> },
+    );
+  } catch (error) {
+    if (error instanceof GraphQLError || error instanceof PothosValidationError) return null;
+    throw error;
+  }
+}
+
 /** A limit a document breaks whatever its variables: kept per document, worded per request. */
 interface DocumentRefusal {
   code: RefusalCode;
@@ -73,7 +94,8 @@ interface DocumentRefusal {
  *   these depend on the document alone, so they are checked once per document (Yoga's parser
  *   cache hands the same document object to every request with the same text) and remembered;
  * - the schema's complexity and breadth (the Pothos complexity plugin), with the operation's
- *   variables, once per operation just before it executes.
+ *   variables, once per operation just before it executes, by walking the operation's selections
+ *   (no validation pass).
  * They are not Yoga validation rules because a refusal is worded in the request's language and
  * complexity depends on variables, neither of which Yoga's validation cache keys on.
  * A refusal is one GraphQL error per broken limit with its code, HTTP 400, and a warning in the log.
@@ -119,20 +141,12 @@ export function useOperationLimits(options: OperationLimitOptions): Plugin[] {
     const errors = documentRefusals(schema, document).map(({ code, key, limit }) =>
       refusal(locale, code, key, code === REFUSAL_CODES.introspection ? {} : { limit }),
     );
-    const complexity = createComplexityRule({
-      context,
-      variableValues: (variables ?? {}) as Record<string, unknown>,
-      operationName,
-      validate: ({ complexity, breadth }, reportError) => {
-        if (complexity > limits.complexity) {
-          reportError(refusal(locale, REFUSAL_CODES.complexity, 'refused.tooComplex', { cost: complexity, limit: limits.complexity }));
-        } else if (breadth > limits.breadth) {
-          reportError(refusal(locale, REFUSAL_CODES.complexity, 'refused.tooBroad', { breadth, limit: limits.breadth }));
-        }
-      },
-    });
-    const codes: readonly string[] = Object.values(REFUSAL_CODES);
-    for (const error of validate(schema, document, [complexity])) if (codes.includes(String(error.extensions.code))) errors.push(error);
+    const cost = operationCost(schema, document, operationName, variables, context);
+    if (cost && cost.complexity > limits.complexity) {
+      errors.push(refusal(locale, REFUSAL_CODES.complexity, 'refused.tooComplex', { cost: cost.complexity, limit: limits.complexity }));
+    } else if (cost && cost.breadth > limits.breadth) {
+      errors.push(refusal(locale, REFUSAL_CODES.complexity, 'refused.tooBroad', { breadth: cost.breadth, limit: limits.breadth }));
+    }
     return errors;
   };
 

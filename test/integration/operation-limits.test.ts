@@ -15,11 +15,15 @@ interface Answer {
   body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 }
 
-async function post(app: App, query: string, options: { variables?: Record<string, unknown>; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function post(
+  app: App,
+  query: string,
+  options: { variables?: Record<string, unknown>; headers?: Record<string, string>; operationName?: string } = {},
+): Promise<Answer> {
   const response = await app.yoga.fetch('http://localhost/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...options.headers },
-    body: JSON.stringify({ query, variables: options.variables }),
+    body: JSON.stringify({ query, variables: options.variables, operationName: options.operationName }),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
 }
@@ -118,6 +122,24 @@ describe('operation limits (defaults)', () => {
     const hundred = await post(app, query, { variables: { ids: Array.from({ length: 100 }, sessionId) } });
     expect(hundred.status).toBe(400);
     expect(codes(hundred)).toEqual(['QUERY_TOO_COMPLEX']);
+  });
+
+  it('prices the operation that runs, with the fragments it spreads', async () => {
+    const document = `
+      query Cheap { __typename }
+      query Dear($ids: [ID!]!) { ${repeat(30, (i) => `n${i}: nodes(ids: $ids) { ...Id }`)} }
+      fragment Id on Node { id }`;
+    const ids = Array.from({ length: 100 }, () => Buffer.from(`Session:${randomUUID()}`).toString('base64'));
+    const cheap = await post(app, document, { operationName: 'Cheap', variables: { ids } });
+    expect(cheap.status).toBe(200);
+    expect(cheap.body.data).toEqual({ __typename: 'Query' });
+    const dear = await post(app, document, { operationName: 'Dear', variables: { ids } });
+    expect(dear.status).toBe(400);
+    expect(codes(dear)).toEqual(['QUERY_TOO_COMPLEX']);
+    // Variables that do not fit their types are execution's to answer, not a refusal.
+    const bad = await post(app, document, { operationName: 'Dear', variables: { ids: null } });
+    expect(codes(bad)).not.toContain('QUERY_TOO_COMPLEX');
+    expect(bad.body.errors?.length).toBeGreaterThan(0);
   });
 });
 
