@@ -84,7 +84,8 @@ function operationCost(schema: GraphQLSchema, document: DocumentNode, operationN
 interface DocumentRefusal {
   code: RefusalCode;
   key: MessageKey;
-  limit: number;
+  /** The limit broken (introspection, off, has none). */
+  limit?: number;
 }
 
 /**
@@ -108,7 +109,7 @@ export function useOperationLimits(options: OperationLimitOptions): Plugin[] {
   const checkDocument = (schema: GraphQLSchema, document: DocumentNode): DocumentRefusal[] => {
     const found: DocumentRefusal[] = [];
     const report =
-      (code: RefusalCode, key: MessageKey, limit: number) =>
+      (code: RefusalCode, key: MessageKey, limit?: number) =>
       (): void => {
         found.push({ code, key, limit });
       };
@@ -120,7 +121,7 @@ export function useOperationLimits(options: OperationLimitOptions): Plugin[] {
     if (!options.introspection) {
       rules.push(() => ({
         Field(node) {
-          if (node.name.value === '__schema' || node.name.value === '__type') report(REFUSAL_CODES.introspection, 'refused.introspectionDisabled', 0)();
+          if (node.name.value === '__schema' || node.name.value === '__type') report(REFUSAL_CODES.introspection, 'refused.introspectionDisabled')();
         },
       }));
     }
@@ -139,7 +140,7 @@ export function useOperationLimits(options: OperationLimitOptions): Plugin[] {
   const refusals = (schema: GraphQLSchema, document: DocumentNode, variables: unknown, operationName: string | null | undefined, context: Context) => {
     const locale = context.locale;
     const errors = documentRefusals(schema, document).map(({ code, key, limit }) =>
-      refusal(locale, code, key, code === REFUSAL_CODES.introspection ? {} : { limit }),
+      refusal(locale, code, key, limit === undefined ? {} : { limit }),
     );
     const cost = operationCost(schema, document, operationName, variables, context);
     if (cost && cost.complexity > limits.complexity) {
