@@ -257,3 +257,33 @@ describe('unknown ids: one rule for queries, mutations and subscriptions', () =>
     expect(await execute(app, Node, { id: session.id })).toEqual({ node: { id: session.id } });
   });
 });
+
+describe('messages that are not graphql-ws messages', () => {
+  /** Sends `text` on a socket that was acknowledged, and answers how the server closed it. */
+  async function closeFor(text: string): Promise<{ code: number; reason: string }> {
+    const { socket } = await openSocket({}, {});
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    socket.send(text);
+    return closed;
+  }
+
+  it.each([
+    ['text that is not JSON', '{"type": "subscribe",'],
+    ['a JSON string', JSON.stringify('ping')],
+    ['a JSON number', '42'],
+    ['JSON null', 'null'],
+    ['a message encoded twice', JSON.stringify(JSON.stringify({ type: 'ping' }))],
+    ['an object of no known type', JSON.stringify({ type: 'hello' })],
+  ])('closes the socket with 4400 for %s', async (_what, text) => {
+    expect(await closeFor(text)).toEqual({ code: 4400, reason: 'Invalid message received' });
+  });
+
+  it('answers a ping sent as a message on a socket that stays open', async () => {
+    const { socket } = await openSocket({}, {});
+    const pong = new Promise<unknown>((resolve) => socket.on('message', (data) => resolve(JSON.parse(String(data)))));
+    socket.send(JSON.stringify({ type: 'ping', payload: { at: 1 } }));
+    expect(await pong).toEqual({ type: 'pong', payload: { at: 1 } });
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    socket.close();
+  });
+});
