@@ -319,7 +319,8 @@ describe('one serialization per event', () => {
         socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables: { filter: { ids: [session.id] } } } }));
         return messages;
       };
-      const ids = ['first', 'a "quoted" id'];
+      // Ids that JSON escapes, and one that spells the end of a placeholder message itself.
+      const ids = ['first', 'a "quoted" id', 'back\\slash \u00e9t\u00e9 \u{1F3CA}', 'x","type":"next","payload":{"\u0000shared-frame":1}}'];
       const received = await Promise.all(ids.map(raw));
       await settle();
       publishSessionChanged(
