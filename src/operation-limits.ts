@@ -109,7 +109,7 @@ export function useOperationLimits(options: OperationLimitOptions): Plugin[] {
   const checkDocument = (schema: GraphQLSchema, document: DocumentNode): DocumentRefusal[] => {
     const found: DocumentRefusal[] = [];
     const report =
-      (code: RefusalCode, key: MessageKey, limit?: number) =>
+      (code: RefusalCode, key: MessageKey, limit: number) =>
       (): void => {
         found.push({ code, key, limit });
       };
@@ -121,7 +121,9 @@ export function useOperationLimits(options: OperationLimitOptions): Plugin[] {
     if (!options.introspection) {
       rules.push(() => ({
         Field(node) {
-          if (node.name.value === '__schema' || node.name.value === '__type') report(REFUSAL_CODES.introspection, 'refused.introspectionDisabled')();
+          if (node.name.value === '__schema' || node.name.value === '__type') {
+            found.push({ code: REFUSAL_CODES.introspection, key: 'refused.introspectionDisabled' });
+          }
         },
       }));
     }
