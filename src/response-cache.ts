@@ -73,7 +73,7 @@ type Entity = { typename: string; id?: string | number };
 
 /** Fields whose answers depend on who asks; an answer holding one is never stored. */
 const PRIVATE_FIELDS = { 'Session.bookings': 'PRIVATE' } as const;
-/** How many invalidated keys are remembered for the in-flight check (older ones: not stored). */
+/** How many invalidations are remembered for the in-flight check (older ones: not stored). */
 const REMEMBERED_INVALIDATIONS = 50_000;
 
 /** What this request's operation is, for the cache (set when it executes). */
@@ -91,42 +91,56 @@ const FILL_WAIT_MS = 10_000;
 
 /**
  * Which keys were invalidated when (a counter, not a clock), so that an answer whose execution
- * started before one of its entities was invalidated is not stored. It remembers at most
- * `capacity` keys: anything that started before the newest one forgotten counts as changed.
+ * started before one of its entities was invalidated is not stored. It remembers the last
+ * `capacity` invalidations: anything that started before the newest one forgotten counts as
+ * changed.
  */
 export class InvalidationLog {
   seq = 0;
   private forgottenUpTo = 0;
+  /**
+   * Each key's newest invalidation. A key invalidated again is updated in place, never deleted and
+   * set again: V8 leaves a deleted Map entry in its hash bucket's chain until the table is rebuilt,
+   * so the few keys every booking invalidates (`sessions:all`, its session's lists) grew chains of
+   * thousands of dead entries, walked on every lookup. That was 7 % of a booking's server profile
+   * after 20,000 bookings, and growing with the process's age (issue 13).
+   */
   private readonly last = new Map<string, number>();
+  /** Every invalidation remembered, oldest first: its key and sequence. */
+  private keys: string[] = [];
+  private seqs: number[] = [];
 
   constructor(private readonly capacity = REMEMBERED_INVALIDATIONS) {}
 
   record(keys: Iterable<string>): void {
     this.seq += 1;
     for (const key of keys) {
-      this.last.delete(key);
       this.last.set(key, this.seq);
+      this.keys.push(key);
+      this.seqs.push(this.seq);
     }
-    if (this.last.size > this.capacity) this.forgetOldest();
+    if (this.keys.length > this.capacity) this.forgetOldest();
   }
 
   /**
-   * Forgets the oldest tenth at once. Forgetting one key per record made every mutation of a full
-   * log walk the Map from its start, across the holes its own deletions leave until V8 compacts
-   * it (1.3 % of a booking's server profile, issue 13).
+   * Forgets the oldest tenth at once (one at a time, every record of a full log would move the
+   * whole queue). A key is dropped only if this was its newest invalidation.
    */
   private forgetOldest(): void {
-    const keep = this.capacity - Math.ceil(this.capacity / 10);
-    for (const [key, seq] of this.last) {
-      if (this.last.size <= keep) break;
-      this.last.delete(key);
+    const count = this.keys.length - (this.capacity - Math.ceil(this.capacity / 10));
+    for (let i = 0; i < count; i += 1) {
+      const key = this.keys[i]!;
+      const seq = this.seqs[i]!;
+      if (this.last.get(key) === seq) this.last.delete(key);
       this.forgottenUpTo = seq;
     }
+    this.keys = this.keys.slice(count);
+    this.seqs = this.seqs.slice(count);
   }
 
-  /** How many keys it remembers. */
+  /** How many invalidations it remembers. */
   get size(): number {
-    return this.last.size;
+    return this.keys.length;
   }
 
   /** Everything before now may have changed. */
@@ -134,6 +148,8 @@ export class InvalidationLog {
     this.seq += 1;
     this.forgottenUpTo = this.seq;
     this.last.clear();
+    this.keys = [];
+    this.seqs = [];
   }
 
   changedSince(since: number, keys: Iterable<string>): boolean {

@@ -38,6 +38,27 @@ describe('the invalidation log of the response cache', () => {
     expect(log.changedSince(recent - 5, ['Booking:998'])).toBe(true);
   });
 
+  it('keeps a key invalidated again when its older invalidation is forgotten', () => {
+    // Every booking invalidates `sessions:all` and its session's lists: the same few keys, over and
+    // over, among keys seen once.
+    const log = new InvalidationLog(100);
+    log.record(['Session:hot']);
+    for (let k = 0; k < 80; k++) log.record([`Booking:${k}`]);
+    const since = log.seq;
+    log.record(['Session:hot', 'sessions:all']);
+    for (let k = 80; k < 89; k++) log.record([`Booking:${k}`, 'sessions:all']);
+    // Past its capacity, it forgot the oldest tenth, the first invalidation of Session:hot among
+    // them, but nothing since \`since\`: its second is remembered.
+    expect(log.size).toBe(90);
+    expect(log.changedSince(since, ['Session:hot'])).toBe(true);
+    expect(log.changedSince(since, ['sessions:all'])).toBe(true);
+    expect(log.changedSince(since, ['Session:cold'])).toBe(false);
+    const recent = log.seq;
+    expect(log.changedSince(recent, ['Session:hot', 'sessions:all'])).toBe(false);
+    log.record(['sessions:all']);
+    expect(log.changedSince(recent, ['sessions:all'])).toBe(true);
+  });
+
   it('forgets in batches of a tenth, not one key per record', () => {
     const log = new InvalidationLog(100);
     for (let k = 0; k < 100; k++) log.record([`Booking:${k}`]);
