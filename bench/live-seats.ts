@@ -49,10 +49,10 @@ const EVENT_TIMEOUT_MS = Number(process.env.BENCH_EVENT_TIMEOUT_MS ?? 20_000);
 /**
  * Rounds of every path, one after the other (shared, floor, shared, floor, ...). Each round runs
  * each path on a server of its own; a path's figures pool the deliveries of all its rounds, and
- * each round's p99 is printed too. A single round's p99 at 10,000 sockets moves by a third from
- * one server to the next, the floor's as much as the others'.
+ * each round's p99 is printed too, to see how much it moves from one server to the next.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must be a whole number of at least 1, not ${process.env.BENCH_ROUNDS}`);
 const GAP_MS = 100;
 const CONNECT_CONCURRENCY = 200;
 const OUT = process.env.BENCH_OUT ?? join(here, 'results', 'live-seats.json');
@@ -575,9 +575,12 @@ function printRounds(rows: Row[], roundRows: Row[]) {
   for (const row of rows) {
     const each = roundRows.filter((other) => other.variant === row.variant && other.sockets === row.sockets);
     const floors = roundRows.filter((other) => other.variant === 'floor' && other.sockets === row.sockets);
-    const vsFloor =
-      row.variant === 'floor' ? '' : each.map((other) => floors.find((floor) => floor.round === other.round)).map((floor, k) => (floor ? `${(each[k]!.p99Ms / floor.p99Ms).toFixed(2)}×` : '–')).join(', ');
-    console.log(`| ${row.variant} | ${row.sockets} | ${each.map((other) => fmt(other.p99Ms)).join(', ')} | ${fmt(row.p99Ms)} | ${vsFloor} |`);
+    const vsFloor = (other: Row) => {
+      const floor = floors.find((candidate) => candidate.round === other.round);
+      return floor ? `${(other.p99Ms / floor.p99Ms).toFixed(2)}×` : '–';
+    };
+    const againstFloor = row.variant === 'floor' ? '' : each.map(vsFloor).join(', ');
+    console.log(`| ${row.variant} | ${row.sockets} | ${each.map((other) => fmt(other.p99Ms)).join(', ')} | ${fmt(row.p99Ms)} | ${againstFloor} |`);
   }
 }
 const fmt = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');

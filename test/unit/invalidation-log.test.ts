@@ -48,7 +48,7 @@ describe('the invalidation log of the response cache', () => {
     log.record(['Session:hot', 'sessions:all']);
     for (let k = 80; k < 89; k++) log.record([`Booking:${k}`, 'sessions:all']);
     // Past its capacity, it forgot the oldest tenth, the first invalidation of Session:hot among
-    // them, but nothing since \`since\`: its second is remembered.
+    // them, but nothing since `since`: its second is remembered.
     expect(log.size).toBe(90);
     expect(log.changedSince(since, ['Session:hot'])).toBe(true);
     expect(log.changedSince(since, ['sessions:all'])).toBe(true);
