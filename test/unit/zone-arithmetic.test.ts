@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { addLocalDays, addLocalMonths, ageInMonths, hoursBefore, localYear, startOfLocalDay } from '../../src/domain/time.js';
 
@@ -115,5 +116,26 @@ describe('ageInMonths', () => {
     ['215 months the day before the 18th birthday', '2009-03-15', '2027-03-14', 215],
   ])('%s', (_name, birth, on, months) => {
     expect(ageInMonths(new Date(`${birth}T00:00:00Z`), new Date(`${on}T00:00:00Z`))).toBe(months);
+  });
+
+  it('agrees with calendar arithmetic (luxon) for every birth day of five years, on dates up to four years later', () => {
+    const day = 86_400_000;
+    const first = Date.UTC(2024, 0, 1);
+    let compared = 0;
+    for (let birth = first; birth < Date.UTC(2029, 0, 1); birth += day) {
+      // Every day of the month after the birth, and days spread over four years, before it too.
+      const offsets = [-40, -1, 0, ...Array.from({ length: 31 }, (_, k) => 27 + k), 365, 366, 730, 1095, 1461];
+      for (const offset of offsets) {
+        for (const on of [birth + offset * day, birth + offset * day + 13 * 3_600_000]) {
+          const luxonBirth = DateTime.fromMillis(birth, { zone: 'UTC' });
+          const luxonOn = DateTime.fromMillis(on, { zone: 'UTC' });
+          let expected = (luxonOn.year - luxonBirth.year) * 12 + (luxonOn.month - luxonBirth.month);
+          if (luxonBirth.plus({ months: expected }) > luxonOn) expected -= 1;
+          expect(ageInMonths(new Date(birth), new Date(on))).toBe(expected);
+          compared += 1;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(70_000);
   });
 });
